@@ -1,0 +1,134 @@
+"""The BK checks, registered once with pandera; each returns True where a value is fine.
+
+A rule is a vectorized check (pandera's registry holds the function under the rule's name)
+plus what batchkit needs to turn its failures into findings: the BK code, the severity, the
+column a whole-row rule points at, and a message that says how to fix the value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pandas as pd
+from pandera import extensions
+
+from batchkit.report import catalogue
+
+# Patterns (fullmatch) -------------------------------------------------------------------------
+PLAIN = r"\d+(?:\.\d+)?|\.\d+"
+NEGATIVE = r"-(?:\d+(?:\.\d+)?|\.\d+)"
+ZERO = r"0+(?:\.0*)?|\.0+"
+SCIENTIFIC = r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+"
+FLOAT_TAIL = r"\d+\.0+"
+ACTION_ID = r"\d+(?:\.\d+)*"
+TRACKER_ID = r"[1-9]\d*"
+CONTROL = r".*[\x00-\x1f\x7f].*"
+FORMULA = r"[=+\-@\t\r].*"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One registered check and how its failures are reported."""
+
+    name: str
+    code: str
+    scope: str  # "field": runs on one column; "frame": runs on the whole frame
+    column: str | None  # for frame rules: the field the finding points at (None: whole row)
+    params: tuple[str, ...]
+    message: Callable[[str, dict[str, Any]], str]
+    severity: str = ""
+
+    @property
+    def level(self) -> str:
+        return self.severity or catalogue()[self.code].severity
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, scope: str = "field", column: str | None = None, params: tuple[str, ...] = (),
+         severity: str = "", message: Callable[[str, dict[str, Any]], str] | None = None) -> Callable:
+    """Register `fn` with pandera under its own name and record it as a BK rule."""
+
+    def wrap(fn: Callable) -> Callable:
+        extensions.register_check_method(statistics=list(params), check_type="vectorized")(fn)
+        text = message or (lambda value, ctx: catalogue()[code].title)
+        RULES[fn.__name__] = Rule(fn.__name__, code, scope, column, params, text, severity)
+        return fn
+
+    return wrap
+
+
+def _full(s: pd.Series, pattern: str) -> pd.Series:
+    return s.str.fullmatch(pattern).fillna(False).astype(bool)
+
+
+def _empty(s: pd.Series) -> pd.Series:
+    return s.str.len().fillna(0).eq(0)
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.str.strip().str.len().fillna(0).eq(0)
+
+
+# Identifiers -----------------------------------------------------------------------------------
+def _mangled_message(value: str, ctx: dict[str, Any]) -> str:
+    if re.fullmatch(SCIENTIFIC, value):
+        return f"{value!r} is scientific notation from a spreadsheet: the original digits are lost; re-export the ids as text"
+    return f"{value!r} has a float tail ('.0') added by a spreadsheet: use the id as text ({value.split('.')[0]}?)"
+
+
+@rule("BK104", message=_mangled_message)
+def id_mangled(s: pd.Series) -> pd.Series:
+    return ~(_full(s, SCIENTIFIC) | _full(s, FLOAT_TAIL))
+
+
+@rule("BK102", message=lambda v, c: f"ActionId {v!r} is not digits with dot-separated groups (e.g. 1000.4636.158133)")
+def action_id_format(s: pd.Series) -> pd.Series:
+    return _empty(s) | _full(s, ACTION_ID) | _full(s, SCIENTIFIC)
+
+
+def _order_id_message(value: str, ctx: dict[str, Any]) -> str:
+    if not value.strip():
+        return "OrderId is only spaces: give the order id, or leave the cell empty and give the ActionId"
+    if len(value) > 64:
+        return f"OrderId is {len(value)} characters long: at most 64 are allowed"
+    return "OrderId contains control characters (line breaks, tabs): remove them"
+
+
+@rule("BK103", message=_order_id_message)
+def order_id_format(s: pd.Series) -> pd.Series:
+    bad = (~_empty(s) & _blank(s)) | s.str.len().gt(64) | _full(s, CONTROL)
+    return ~bad
+
+
+@rule("BK105", message=lambda v, c: f"ActionTrackerId {v!r} is not a positive whole number (e.g. 2240)")
+def tracker_id_format(s: pd.Series) -> pd.Series:
+    return _empty(s) | _full(s, TRACKER_ID) | _full(s, SCIENTIFIC) | _full(s, FLOAT_TAIL)
+
+
+def _ids(df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    return _blank(df["ActionId"]), _blank(df["OrderId"]), _blank(df["ActionTrackerId"])
+
+
+@rule("BK101", scope="frame",
+      message=lambda v, c: "no identifier: give the ActionId, or both the OrderId and the ActionTrackerId")
+def identifier_path(df: pd.DataFrame) -> pd.Series:
+    no_action, no_order, no_tracker = _ids(df)
+    return ~(no_action & no_order & no_tracker)
+
+
+@rule("BK106", scope="frame", column="ActionTrackerId",
+      message=lambda v, c: "OrderId given without ActionTrackerId (and no ActionId): add the event type id, e.g. 2240")
+def order_without_tracker(df: pd.DataFrame) -> pd.Series:
+    no_action, no_order, no_tracker = _ids(df)
+    return ~(no_action & ~no_order & no_tracker)
+
+
+@rule("BK106", scope="frame", column="OrderId",
+      message=lambda v, c: "ActionTrackerId given without OrderId (and no ActionId): add the order id or the ActionId")
+def tracker_without_order(df: pd.DataFrame) -> pd.Series:
+    no_action, no_order, no_tracker = _ids(df)
+    return ~(no_action & no_order & ~no_tracker)

@@ -1,0 +1,269 @@
+"""Bytes -> structural findings (BK001-BK004, BK009, BK010) and a text-only DataFrame.
+
+CSV: the raw bytes are checked for encoding and BOM, the header is parsed with the csv module,
+and the records are read by pyarrow's CSV reader (every cell as text). Files where records and
+physical lines do not line up one to one (multi-line quoted cells, ragged rows, lone CRs) take
+a slower pure-Python path that tracks where each record starts. XLSX: openpyxl, read-only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from batchkit.errors import InputError
+from batchkit.report import Finding, catalogue
+from batchkit.xlsx import is_xlsx, read_xlsx_rows
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Table:
+    """A file's header and records, all cells text; `rows`/`lines` give each record's position."""
+
+    path: str
+    header: list[str]
+    data: pd.DataFrame  # columns 0..n-1 by position, index 0..k-1
+    rows: np.ndarray  # spreadsheet row of each record (header = 1)
+    lines: np.ndarray  # physical line where each record starts
+    findings: list[Finding] = field(default_factory=list)
+    delimiter: str = ","
+    header_line: int = 1
+    records: int = -1  # records after the header, blank and ragged ones included
+
+    def __post_init__(self) -> None:
+        if self.records < 0:
+            self.records = len(self.data)
+
+
+def finding(code: str, message: str, **where: object) -> Finding:
+    """A Finding with the catalogue's default severity."""
+    return Finding(code, catalogue()[code].severity, message, **where)  # type: ignore[arg-type]
+
+
+def _position(raw: bytes, pos: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, pos) + 1
+    return line, pos - (raw.rfind(b"\n", 0, pos) + 1) + 1
+
+
+def decode(raw: bytes) -> tuple[str, list[Finding]]:
+    """Decode UTF-8 (with or without BOM); anything else becomes a BK001 finding and a best guess."""
+    found: list[Finding] = []
+    if raw.startswith(BOM):
+        found.append(finding("BK002", "the file starts with a UTF-8 byte-order mark", row=1, line=1))
+        raw = raw[len(BOM):]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        found.append(finding("BK001", "the file is UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8'", row=1, line=1))
+        return raw.decode("utf-16", errors="replace"), found
+    try:
+        return raw.decode("utf-8"), found
+    except UnicodeDecodeError as exc:
+        line, col = _position(raw, exc.start)
+        guess = _guess_legacy(raw)
+        found.append(
+            finding(
+                "BK001",
+                f"byte 0x{raw[exc.start]:02X} at line {line}, character {col} is not UTF-8{guess}; "
+                "re-save the file as 'CSV UTF-8'",
+                line=line,
+                value=f"0x{raw[exc.start]:02X}",
+            )
+        )
+        return raw.decode("cp1252", errors="replace"), found
+
+
+def _guess_legacy(raw: bytes) -> str:
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return " (the encoding is not recognised)"
+    return " (it looks like Windows-1252/Latin-1)"
+
+
+def _parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]:
+    """The header record, the delimiter to use, findings, and the header's physical line count."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return None, ",", [finding("BK004", f"the header row cannot be parsed ({exc})", row=1, line=1)], 1
+    if header is None or not any(c.strip() for c in header):
+        return None, ",", [finding("BK004", "the file is empty or its first row is blank: no header row", row=1, line=1)], 1
+    if len(header) == 1:
+        cell = header[0]
+        delim = max((";", "\t", "|"), key=cell.count)
+        if cell.count(delim) > 0:
+            name = {";": "semicolons", "\t": "tabs", "|": "pipes"}[delim]
+            found = [finding("BK003", f"the header is one column separated by {name}; impact.com expects commas "
+                             "(re-save as 'CSV UTF-8 (Comma delimited)')", row=1, line=1, value=cell[:80])]
+            header, lines = _reparse_header(text, delim)
+            return header, delim, found, lines
+    return header, ",", [], reader.line_num
+
+
+def _reparse_header(text: str, delim: str) -> tuple[list[str], int]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    return next(reader), reader.line_num
+
+
+def read_csv_bytes(path: str, raw: bytes) -> Table:
+    """Structural pass and records of a CSV file's bytes."""
+    text, found = decode(raw)
+    header, delim, header_found, header_lines = _parse_header(text)
+    found += header_found
+    if header is None:
+        return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int), found)
+    table = _fast_records(text, header, delim, header_lines) or _slow_records(text, header, delim, header_lines)
+    table.path, table.findings = path, found + table.findings
+    return table
+
+
+def _physical_lines(text: str) -> int | None:
+    """Number of physical lines, or None when lone CRs make the count ambiguous."""
+    crs = text.count("\r")
+    if crs and crs != text.count("\r\n"):
+        return None
+    n = text.count("\n")
+    return n + (1 if text and not text.endswith("\n") else 0)
+
+
+def _fast_records(text: str, header: list[str], delim: str, header_lines: int) -> Table | None:
+    """pyarrow read when every record is exactly one physical line; None otherwise."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if header_lines != 1 or "\x00" in text:
+        return None
+    lines = _physical_lines(text)
+    if lines is None:
+        return None
+    invalid: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    names = [str(i) for i in range(len(header))]
+    try:
+        tbl = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 null_values=[]),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if invalid or tbl.num_rows != lines - 1:
+        return None
+    data = tbl.to_pandas()
+    data.columns = range(len(header))
+    positions = np.arange(2, tbl.num_rows + 2)
+    return _drop_blank(Table("", header, data, positions, positions.copy(), delimiter=delim, records=tbl.num_rows))
+
+
+def _slow_records(text: str, header: list[str], delim: str, header_lines: int) -> Table:
+    """Pure-Python read that knows where each record starts; reports ragged and blank rows."""
+    width = len(header)
+    reader = csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delim)
+    found: list[Finding] = []
+    kept: list[list[str]] = []
+    rows: list[int] = []
+    lines: list[int] = []
+    prev, ordinal = header_lines, 1
+    try:
+        next(reader)
+        for record in reader:
+            ordinal += 1
+            start, prev = prev + 1, reader.line_num
+            if not any(c.strip() for c in record):
+                found.append(finding("BK010", "blank row: delete it", row=ordinal, line=start))
+            elif len(record) != width:
+                found.append(_ragged(record, width, ordinal, start))
+            else:
+                kept.append(record)
+                rows.append(ordinal)
+                lines.append(start)
+    except csv.Error as exc:
+        found.append(finding("BK009", f"the rest of the file cannot be parsed as CSV ({exc})", row=ordinal + 1, line=prev + 1))
+    data = pd.DataFrame(kept, columns=range(width), dtype="str") if kept else pd.DataFrame(columns=range(width), dtype="str")
+    return Table("", header, data, np.array(rows, dtype=int), np.array(lines, dtype=int), found, delim,
+                 header_lines, records=ordinal - 1)
+
+
+def _ragged(record: list[str], width: int, row: int, line: int) -> Finding:
+    more = "more" if len(record) > width else "fewer"
+    return finding("BK009", f"row has {len(record)} cells, {more} than the header's {width}: "
+                   "quote cells that contain commas, or remove stray cells", row=row, line=line,
+                   value=",".join(record)[:80])
+
+
+def _drop_blank(table: Table) -> Table:
+    """Remove all-empty records (reported BK010) from a fast-path table."""
+    data = table.data
+    if data.empty:
+        return table
+    blank = np.ones(len(data), dtype=bool)
+    for col in data.columns:
+        blank &= (data[col].str.len().to_numpy() == 0)
+    if not blank.any():
+        return table
+    for i in np.flatnonzero(blank)[:100_000]:
+        table.findings.append(finding("BK010", "blank row: delete it", row=int(table.rows[i]), line=int(table.lines[i])))
+    keep = ~blank
+    table.data = data[keep].reset_index(drop=True)
+    table.rows, table.lines = table.rows[keep], table.lines[keep]
+    return table
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> Table:
+    """Read a CSV or XLSX file into a Table (InputError if it cannot be opened at all)."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+    if is_xlsx(p, raw):
+        return _table_from_rows(str(p), read_xlsx_rows(p, raw, sheet))
+    if sheet:
+        raise InputError(f"{p}: --sheet applies to XLSX files only")
+    return read_csv_bytes(str(p), raw)
+
+
+def _table_from_rows(path: str, records: list[list[str]]) -> Table:
+    """A Table from spreadsheet rows (row number = line number); trailing empty rows are dropped."""
+    while records and not any(c.strip() for c in records[-1]):
+        records = records[:-1]
+    if not records or not any(c.strip() for c in records[0]):
+        return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int),
+                     [finding("BK004", "the sheet is empty or its first row is blank: no header row", row=1, line=1)])
+    header = list(records[0])
+    while header and not header[-1].strip():
+        header.pop()
+    width = len(header)
+    found, kept, rows = [], [], []
+    for n, record in enumerate(records[1:], start=2):
+        cells = record[:width] + [""] * (width - len(record))
+        extra = [c for c in record[width:] if c.strip()]
+        if not any(c.strip() for c in record):
+            found.append(finding("BK010", "blank row: delete it", row=n, line=n))
+        elif extra:
+            found.append(_ragged(record, width, n, n))
+        else:
+            kept.append(cells)
+            rows.append(n)
+    data = pd.DataFrame(kept, columns=range(width), dtype="str") if kept else pd.DataFrame(columns=range(width), dtype="str")
+    arr = np.array(rows, dtype=int)
+    return Table(path, header, data, arr, arr.copy(), found, records=len(records) - 1)

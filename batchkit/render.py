@@ -1,0 +1,85 @@
+"""Renderers: one Report, many formats (text for people, JSON for machines)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from batchkit.report import SEVERITY_ORDER, FileReport, Report, catalogue
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def render_json(report: Report) -> str:
+    """The JSON document of the README (stable keys; more may be added)."""
+    doc: dict[str, Any] = {
+        "valid": report.valid,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "files": [_file_json(f) for f in report.files],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _file_json(f: FileReport) -> dict[str, Any]:
+    return {
+        "path": f.path,
+        "kind": f.kind,
+        "kind_reason": f.kind_reason,
+        "rows": f.rows,
+        "valid": f.valid,
+        "errors": f.errors,
+        "warnings": f.warnings,
+        "counts": dict(sorted(f.counts.items())),
+        "findings": [x.as_dict() for x in f.findings()],
+    }
+
+
+def render_text(report: Report, color: bool = False) -> str:
+    """Per file: kind, rows, errors and warnings; findings grouped by code with counts and samples."""
+    out: list[str] = []
+    for f in report.files:
+        out += _file_text(f, color)
+    verdict = "valid" if report.valid else "INVALID"
+    out.append(f"{_plural(len(report.files), 'file')}: {_plural(report.errors, 'error')}, "
+               f"{_plural(report.warnings, 'warning')} - {_paint(verdict, 'green' if report.valid else 'red', color)}")
+    return "\n".join(out)
+
+
+def _paint(text: str, fg: str, color: bool) -> str:
+    if not color:
+        return text
+    import click
+
+    return click.style(text, fg=fg, bold=True)
+
+
+def _file_text(f: FileReport, color: bool) -> list[str]:
+    kind = f"{f.kind} ({f.kind_reason})" if f.kind else "kind unknown"
+    lines = [f"{f.path}: {kind}, {_plural(f.rows, 'row')}: {_plural(f.errors, 'error')}, {_plural(f.warnings, 'warning')}"]
+    by_code = sorted(f.counts, key=lambda c: (min(SEVERITY_ORDER[x.severity] for x in f.samples.get(c, [])) if f.samples.get(c) else 0, c))
+    for code in by_code:
+        info = catalogue()[code]
+        shown = f.samples.get(code, [])
+        sev = shown[0].severity if shown else info.severity
+        lines.append(f"  {_paint(code, 'red' if sev == 'error' else 'yellow', color)} {sev:<7} "
+                     f"{info.title} ({f.counts[code]:,})")
+        for s in sorted(shown, key=lambda x: (x.row or 0, x.column or "")):
+            lines.append(f"    {_where(s.row, s.line, s.column)}: {s.message}")
+        if f.counts[code] > len(shown):
+            lines.append(f"    ... and {f.counts[code] - len(shown):,} more (--max-samples 0 lists all)")
+        lines.append(f"    fix: {info.help}")
+    return lines
+
+
+def _where(row: int | None, line: int | None, column: str | None) -> str:
+    parts = []
+    if row is not None:
+        parts.append(f"row {row}" + (f" (line {line})" if line is not None and line != row else ""))
+    elif line is not None:
+        parts.append(f"line {line}")
+    if column:
+        parts.append(f"column {column}")
+    return ", ".join(parts) or "file"

@@ -1,0 +1,173 @@
+"""Table + kind -> findings. Bad data never raises: it becomes findings in a FileReport."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from batchkit.batch import Targets, cross_file_findings, targets_of
+from batchkit.checks import RULES
+from batchkit.columns import Column, check_header, detect_kind, parse_header
+from batchkit.config import Config
+from batchkit.kinds import KIND_IDS, Kind, get_kind, layout
+from batchkit.read import Table, finding, read_table
+from batchkit.report import FileReport, Finding, Report
+from batchkit.schemas import Compiled, context, item_schema, record_schema
+
+Locate = Callable[[int, str], tuple[int, int, str]]  # frame index, field -> row, line, column
+
+
+@dataclass
+class Frames:
+    """The canonical frames of one file: one row per record, and (item kinds) one per item group."""
+
+    record: pd.DataFrame
+    items: pd.DataFrame | None
+    locate_record: Locate
+    locate_item: Locate | None
+
+
+def validate_paths(paths: list[str], config: Config, kind: str | None = None, sheet: str | None = None,
+                   max_samples: int | None = None) -> Report:
+    """Validate files as one batch (cross-file checks included)."""
+    report = Report()
+    targets: list[Targets] = []
+    for path in paths:
+        table = read_table(path, sheet)
+        file_report, frames, k = validate_table(table, config, kind, max_samples)
+        report.files.append(file_report)
+        if frames is not None and k is not None:
+            targets.append(targets_of(len(report.files) - 1, k, frames.record, frames.items, table))
+    for index, found in cross_file_findings(targets, [f.path for f in report.files]):
+        for f in found:
+            report.files[index].add(f)
+    return report
+
+
+def validate_table(table: Table, config: Config, kind_id: str | None = None,
+                   max_samples: int | None = None) -> tuple[FileReport, Frames | None, Kind | None]:
+    """All findings of one file."""
+    fr = FileReport(table.path, config.max_samples if max_samples is None else max_samples, rows=table.records)
+    for f in table.findings:
+        fr.add(f)
+    if not table.header:
+        return fr, None, None
+    columns = parse_header(table.header)
+    found_kind, fr.kind_reason = detect_kind(columns, table.data, table.path, kind_id)
+    if found_kind is None:
+        fr.add(finding("BK011", f"cannot tell which kind this file is ({fr.kind_reason}): pass --kind or name "
+                       "the kind in the file name, e.g. acme_order-reversals.csv", row=1, line=1))
+        return fr, None, None
+    kind = get_kind(found_kind)
+    fr.kind = kind.id
+    usable, header_findings = check_header(columns, kind)
+    for f in header_findings:
+        fr.add(f)
+    frames = build_frames(table, kind, usable)
+    present = {field for field, _ in usable}
+    ctx = context(config)
+    _collect(record_schema(kind, present, config), frames.record, frames.locate_record, fr, ctx)
+    if frames.items is not None and frames.locate_item is not None:
+        _collect(item_schema(kind, present, config), frames.items, frames.locate_item, fr, ctx)
+    return fr, frames, kind
+
+
+def _cell(table: Table, usable: dict[tuple[str, int], Column], field: str, group: int = 1) -> pd.Series:
+    col = usable.get((field, group))
+    n = len(table.data)
+    if col is None:
+        return pd.Series([""] * n, dtype="str")
+    return table.data[col.position].fillna("").reset_index(drop=True)
+
+
+def build_frames(table: Table, kind: Kind, usable: dict[tuple[str, int], Column]) -> Frames:
+    """Canonical frames with columns named by field (absent fields as empty text)."""
+    lay = layout()
+    record = {f: _cell(table, usable, f) for f in lay.identifiers}
+    if not kind.is_item:
+        record.update({f: _cell(table, usable, f) for f in kind.fields})
+    else:
+        for field, group in sorted(k for k in usable if k[0] in kind.fields):
+            record[lay.item_header(field, group)] = _cell(table, usable, field, group)
+    rec = pd.DataFrame(record)
+    rows, lines = table.rows, table.lines
+
+    def raw_name(field: str, group: int) -> str:
+        col = usable.get((field, group))
+        return col.raw if col else (lay.item_header(field, group) if field in kind.fields and kind.is_item else field)
+
+    def locate_record(i: int, field: str) -> tuple[int, int, str]:
+        return int(rows[i]), int(lines[i]), raw_name(field, 1)
+
+    if not kind.is_item:
+        return Frames(rec, None, locate_record, None)
+    items = _melt(table, kind, usable, rec)
+    recs, groups = items["_rec"].to_numpy(), items["_group"].to_numpy()
+
+    def locate_item(j: int, field: str) -> tuple[int, int, str]:
+        r = recs[j]
+        return int(rows[r]), int(lines[r]), raw_name(field, int(groups[j]))
+
+    return Frames(rec, items, locate_record, locate_item)
+
+
+def _melt(table: Table, kind: Kind, usable: dict[tuple[str, int], Column], rec: pd.DataFrame) -> pd.DataFrame:
+    """The long form: one record per used item group (group 1 always, to catch rows without items)."""
+    lay = layout()
+    groups = sorted({g for f, g in usable if f in kind.fields} | {1})
+    dup = rec.duplicated(keep="first").to_numpy()
+    parts = []
+    for g in groups:
+        part = pd.DataFrame({f: _cell(table, usable, f, g) for f in kind.fields})
+        used = np.ones(len(part), dtype=bool) if g == 1 else (part.apply(lambda s: s.str.strip().str.len().gt(0)).any(axis=1)).to_numpy()
+        for f in lay.identifiers:
+            part[f] = rec[f]
+        part["_rec"] = np.arange(len(part))
+        part["_group"] = g
+        part["_dup"] = dup
+        parts.append(part[used])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _collect(compiled: Compiled, frame: pd.DataFrame, locate: Locate, fr: FileReport, ctx: dict) -> None:
+    """Run a compiled schema lazily and turn its failure cases into counted findings."""
+    if frame.empty:
+        return
+    try:
+        compiled.schema.validate(frame, lazy=True)
+        return
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases[cases["index"].notna()]
+    names = cases["check"].astype(str).str.split("(", n=1).str[0]
+    frame_rule = names.map(lambda n: RULES[n].scope == "frame" if n in RULES else False).astype(bool)
+    keys = names.where(frame_rule, names + "|" + cases["column"].astype(str))
+    for key, group in cases.groupby(keys, sort=False):
+        name, _, column = str(key).partition("|")
+        rule = RULES.get(name)
+        if rule is None:
+            continue
+        field = rule.column if rule.scope == "frame" else column
+        index = np.unique(group["index"].to_numpy(dtype=np.int64))
+        samples = []
+        for i in index[: fr.wants(rule.code)]:
+            row, line, raw = locate(int(i), field or "")
+            value = str(frame.at[int(i), field]) if field else None
+            samples.append(Finding(rule.code, rule.level, rule.message(value or "", ctx), row, line,
+                                   raw if field else None, value))
+        fr.add_counted(rule.code, rule.level, len(index), samples)
+
+
+def supported_kinds() -> tuple[str, ...]:
+    """The kind ids, for --kind choices."""
+    return KIND_IDS
+
+
+def file_name(path: str) -> str:
+    """The base name of a path."""
+    return Path(path).name
