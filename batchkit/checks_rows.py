@@ -27,16 +27,26 @@ def changes_nothing(df: pd.DataFrame) -> pd.Series:
     return ~(_blank(df["Amount"]) & _blank(df["CurrencyCode"]) & _blank(df["CustomerStatus"]))
 
 
+def repeats(df: pd.DataFrame, key: pd.Series | None = None) -> pd.Series:
+    """True for rows that repeat an earlier row exactly (compared only among rows sharing an action key)."""
+    key = action_key(df) if key is None else key
+    candidates = key.duplicated(keep=False).to_numpy()
+    out = pd.Series(False, index=df.index)
+    if candidates.any():
+        out[candidates] = df[candidates].duplicated(subset=_cells(df), keep="first").to_numpy()
+    return out
+
+
 @rule("BK401", scope="frame", message=lambda v, c: "this row repeats an earlier row exactly: delete it")
 def exact_duplicate(df: pd.DataFrame) -> pd.Series:
-    return ~df.duplicated(subset=_cells(df), keep="first")
+    return ~repeats(df)
 
 
 @rule("BK402", scope="frame",
       message=lambda v, c: "an earlier row already targets this action: keep one order-level row per action")
 def one_row_per_action(df: pd.DataFrame) -> pd.Series:
     key = action_key(df)
-    targeted = key.str.len().gt(0) & ~df.duplicated(subset=_cells(df), keep="first")
+    targeted = key.str.len().gt(0) & ~repeats(df, key)
     return ~(key.where(targeted).duplicated(keep="first") & targeted)
 
 

@@ -29,7 +29,7 @@ def _amount_message(value: str, ctx: dict[str, Any]) -> str:
 
 @rule("BK201", message=_amount_message)
 def amount_plain(s: pd.Series) -> pd.Series:
-    return _empty(s) | _full(s, PLAIN) | _full(s, NEGATIVE)
+    return _full(s, "", PLAIN, NEGATIVE)
 
 
 @rule("BK202", message=lambda v, c: f"Amount {v!r} is negative: write the new total (0 to reverse), never a delta")
@@ -75,7 +75,7 @@ def modification_amount_zero(s: pd.Series) -> pd.Series:
 # Quantities, codes, texts ------------------------------------------------------------------------
 @rule("BK208", message=lambda v, c: f"Quantity {v!r} is not a whole number >= 0 (the new absolute quantity, e.g. 2)")
 def quantity_whole(s: pd.Series) -> pd.Series:
-    return _empty(s) | _full(s, r"\d+")
+    return _full(s, "", r"\d+")
 
 
 def _currency_message(value: str, ctx: dict[str, Any]) -> str:

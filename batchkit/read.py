@@ -21,6 +21,7 @@ from batchkit.report import Finding, catalogue
 from batchkit.xlsx import is_xlsx, read_xlsx_rows
 
 BOM = b"\xef\xbb\xbf"
+HEADER_WINDOW = 1 << 20  # characters read to find the header record
 
 
 @dataclass
@@ -88,7 +89,7 @@ def _guess_legacy(raw: bytes) -> str:
 
 def _parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]:
     """The header record, the delimiter to use, findings, and the header's physical line count."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text[:HEADER_WINDOW], newline=""))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -108,8 +109,8 @@ def _parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]
 
 
 def _reparse_header(text: str, delim: str) -> tuple[list[str], int]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    return next(reader), reader.line_num
+    reader = csv.reader(io.StringIO(text[:HEADER_WINDOW], newline=""), delimiter=delim)
+    return next(reader, [""]), reader.line_num
 
 
 def read_csv_bytes(path: str, raw: bytes) -> Table:
@@ -119,28 +120,31 @@ def read_csv_bytes(path: str, raw: bytes) -> Table:
     found += header_found
     if header is None:
         return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int), found)
-    table = _fast_records(text, header, delim, header_lines) or _slow_records(text, header, delim, header_lines)
+    clean = not any(f.code == "BK001" for f in found)
+    payload = raw[len(BOM):] if raw.startswith(BOM) else raw
+    fast = _fast_records(payload if clean else text.encode("utf-8"), header, delim, header_lines)
+    table = fast or _slow_records(text, header, delim, header_lines)
     table.path, table.findings = path, found + table.findings
     return table
 
 
-def _physical_lines(text: str) -> int | None:
+def _physical_lines(data: bytes) -> int | None:
     """Number of physical lines, or None when lone CRs make the count ambiguous."""
-    crs = text.count("\r")
-    if crs and crs != text.count("\r\n"):
+    crs = data.count(b"\r")
+    if crs and crs != data.count(b"\r\n"):
         return None
-    n = text.count("\n")
-    return n + (1 if text and not text.endswith("\n") else 0)
+    n = data.count(b"\n")
+    return n + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def _fast_records(text: str, header: list[str], delim: str, header_lines: int) -> Table | None:
+def _fast_records(data: bytes, header: list[str], delim: str, header_lines: int) -> Table | None:
     """pyarrow read when every record is exactly one physical line; None otherwise."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if header_lines != 1 or "\x00" in text:
+    if header_lines != 1 or b"\x00" in data:
         return None
-    lines = _physical_lines(text)
+    lines = _physical_lines(data)
     if lines is None:
         return None
     invalid: list[object] = []
@@ -152,7 +156,7 @@ def _fast_records(text: str, header: list[str], delim: str, header_lines: int) -
     names = [str(i) for i in range(len(header))]
     try:
         tbl = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),

@@ -12,6 +12,7 @@ import pandera.pandas as pa
 
 from batchkit.batch import Targets, cross_file_findings, targets_of
 from batchkit.checks import RULES
+from batchkit.checks_rows import repeats
 from batchkit.columns import Column, check_header, detect_kind, parse_header
 from batchkit.config import Config
 from batchkit.kinds import KIND_IDS, Kind, get_kind, layout
@@ -120,7 +121,7 @@ def _melt(table: Table, kind: Kind, usable: dict[tuple[str, int], Column], rec: 
     """The long form: one record per used item group (group 1 always, to catch rows without items)."""
     lay = layout()
     groups = sorted({g for f, g in usable if f in kind.fields} | {1})
-    dup = rec.duplicated(keep="first").to_numpy()
+    dup = repeats(rec).to_numpy()
     parts = []
     for g in groups:
         part = pd.DataFrame({f: _cell(table, usable, f, g) for f in kind.fields})

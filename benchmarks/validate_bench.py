@@ -99,6 +99,7 @@ class Measurement:
 
     runs: list[Run] = field(default_factory=list)
     note: str = ""
+    log_stem: Path | None = None
 
     @property
     def seconds(self) -> float:
@@ -180,8 +181,8 @@ def measure(
     timeout: float,
     label: str,
 ) -> Measurement:
-    """Run ``cmd`` ``runs`` times and collect the runs."""
-    measurement = Measurement()
+    """Run ``cmd`` ``runs`` times and collect the runs (output of the last one is kept)."""
+    measurement = Measurement(log_stem=log_stem)
     for index in range(runs):
         run = run_process(cmd, log_stem, timeout)
         measurement.runs.append(run)
@@ -334,7 +335,11 @@ def measure_frictionless(
         frictionless_cmd(prefix), stem, runs=runs, timeout=timeout, label="frictionless*"
     )
     startup = measure(
-        frictionless_cmd(one_row), stem, runs=runs, timeout=timeout, label="fl startup"
+        frictionless_cmd(one_row),
+        Path(f"{stem}.startup"),
+        runs=runs,
+        timeout=timeout,
+        label="fl startup",
     )
     per_row = max(0.0, on_prefix.seconds - startup.seconds) / prefix_rows
     estimate = startup.seconds + per_row * bench_file.rows
@@ -342,6 +347,7 @@ def measure_frictionless(
         runs=[
             Run(seconds=estimate, peak_rss=on_prefix.peak_rss, exit_code=on_prefix.exit_codes[0])
         ],
+        log_stem=stem,
         note=(
             f"EXTRAPOLATED linearly from {prefix_rows} of {bench_file.rows} rows "
             f"({on_prefix.seconds:.2f} s on the prefix, {startup.seconds:.2f} s start-up); "
@@ -470,6 +476,8 @@ def print_details(results: list[FileResult]) -> None:
             + (f", frictionless {fl.peak_rss / MIB:.0f}" if fl else "")
         )
     for result in results:
+        print(f"{result.file.label:<15} {findings_summary(result)}")
+    for result in results:
         if result.frictionless is not None and result.frictionless.note:
             print(f"* {result.file.label}: frictionless {result.frictionless.note}")
         if result.file.items_per_order:
@@ -477,6 +485,39 @@ def print_details(results: list[FileResult]) -> None:
                 f"  {result.file.label}: rows are orders, "
                 f"{result.file.items_per_order} item groups each"
             )
+
+
+def read_json_output(measurement: Measurement | None) -> object:
+    """The JSON printed by a measured command's last run, or None when there is none."""
+    if measurement is None or measurement.log_stem is None:
+        return None
+    try:
+        return json.loads(Path(f"{measurement.log_stem}.out").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def findings_summary(result: FileResult) -> str:
+    """What batchkit and frictionless reported, next to the number of damaged rows."""
+    damaged = round(result.file.rows * result.file.bad_fraction)
+    parts = [f"damaged rows {damaged}"]
+    report = read_json_output(result.batchkit)
+    if isinstance(report, dict) and "errors" in report:
+        codes: dict[str, int] = {}
+        for file_report in report.get("files", []):
+            for code, count in file_report.get("counts", {}).items():
+                codes[code] = codes.get(code, 0) + count
+        listed = " ".join(f"{code}:{count}" for code, count in sorted(codes.items()))
+        parts.append(
+            f"batchkit {report['errors']} errors, {report.get('warnings', '?')} warnings"
+            + (f" ({listed})" if listed else "")
+        )
+    else:
+        parts.append("batchkit output is NOT the expected JSON report")
+    summary = read_json_output(result.frictionless)
+    if isinstance(summary, dict):
+        parts.append(f"frictionless {summary.get('errors')} errors on {summary.get('rows')} rows")
+    return "; ".join(parts)
 
 
 def evaluate(results: list[FileResult]) -> list[Check]:
@@ -686,7 +727,7 @@ def save_results(path: Path, results: list[FileResult], checks: list[Check]) -> 
         ],
         "checks": [asdict(check) for check in checks],
     }
-    path.write_text(json.dumps(payload, indent=2))
+    path.write_text(json.dumps(payload, indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run the whole test suite: creates .venv and installs what the tests need, then pytest.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k rules).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+exec .venv/bin/python -m pytest "$@"

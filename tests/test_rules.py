@@ -1,0 +1,74 @@
+"""Every BK code has failing and passing cases, kept as data in tests/cases/*.toml.
+
+Each case gives a file's content (CSV text, or `csv_bytes_hex` for raw bytes), optionally its
+file name and kind, and the complete list of findings expected as [row, column, code]
+(column "" for whole-row findings). An empty list means the file must be clean.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from batchkit.config import load_config
+from batchkit.report import catalogue
+from batchkit.validate import validate_paths
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+def _load() -> list[dict]:
+    cases = []
+    for path in sorted(CASES_DIR.glob("*.toml")):
+        with open(path, "rb") as fh:
+            for case in tomllib.load(fh)["case"]:
+                case["_source"] = path.name
+                cases.append(case)
+    return cases
+
+
+CASES = _load()
+
+
+def _write_case(tmp_path: Path, case: dict) -> list[str]:
+    files = case.get("files") or [case]
+    paths = []
+    for i, spec in enumerate(files):
+        name = spec.get("name", f"case{i}.csv")
+        target = tmp_path / name
+        if "csv_bytes_hex" in spec:
+            target.write_bytes(bytes.fromhex(spec["csv_bytes_hex"].replace(" ", "").replace("\n", "")))
+        else:
+            target.write_bytes(spec["csv"].lstrip("\n").encode("utf-8"))
+        paths.append(str(target))
+    return paths
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case(case: dict, tmp_path: Path) -> None:
+    paths = _write_case(tmp_path, case)
+    config = load_config(None, cwd=tmp_path)
+    if case.get("custom_reasons") or case.get("statuses"):
+        from dataclasses import replace
+
+        config = replace(config,
+                         custom_codes=frozenset(case.get("custom_reasons", [])),
+                         customer_statuses=frozenset(case.get("statuses", config.customer_statuses)))
+    report = validate_paths(paths, config, kind=case.get("kind"), max_samples=0)
+    got = sorted(
+        [f.row if f.row is not None else 0, f.column or "", f.code]
+        for fr in report.files
+        for f in fr.findings()
+    )
+    assert got == sorted(case["expect"]), case.get("why", "")
+
+
+def test_every_code_has_failing_and_passing_cases() -> None:
+    failing = {e[2] for c in CASES for e in c["expect"]}
+    passing = {code for c in CASES for code in c.get("passes", [])}
+    missing_fail = sorted(set(catalogue()) - failing)
+    missing_pass = sorted(set(catalogue()) - passing)
+    assert not missing_fail, f"codes without a failing case: {missing_fail}"
+    assert not missing_pass, f"codes without a passing case: {missing_pass}"
