@@ -80,3 +80,51 @@ def template(kind: str, output: Path | None, force: bool) -> None:
         return
     write_text_atomic(output, text, overwrite=force)
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command(cls=Command)
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the batch files.")
+@click.option("--config", "config_path", type=click.Path(path_type=str), help="Configuration file (default ./batchkit.toml).")
+@click.option("--preset", type=click.Choice(["returns", "shopify"]), help="Input format (default: [build] preset, else returns).")
+@click.option("--action-tracker-id", type=click.IntRange(min=1), help="ActionTrackerId for every order (overrides [build]).")
+@click.option("--sheet", help="XLSX sheet to read (default: the first).")
+@click.option("--prefix", help="File name prefix (default: [build] prefix, else the input's name).")
+@click.option("--dry-run", is_flag=True, help="Decide and validate, but write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Summary format.")
+def build(input_path: Path, out_dir: Path, config_path: str | None, preset: str | None, action_tracker_id: int | None,
+          sheet: str | None, prefix: str | None, dry_run: bool, fmt: str) -> None:
+    """Turn an internal order export (CSV/XLSX) into impact.com batch files."""
+    from batchkit.buildconfig import load_build_settings
+    from batchkit.buildrun import build_files
+    from batchkit.buildsummary import summary_json, summary_text
+    from batchkit.config import load_config
+
+    config = load_config(config_path)
+    settings = load_build_settings(config, preset, action_tracker_id, prefix)
+    with _progress(input_path) as progress:
+        outcome = build_files(input_path, out_dir, config, settings, sheet, progress=progress, dry_run=dry_run)
+    click.echo(summary_json(outcome) if fmt == "json" else summary_text(outcome, dry_run))
+    sys.exit(0 if outcome.ok else 1)
+
+
+class _progress:
+    """A phase progress bar on stderr for long inputs, only when stderr is a terminal."""
+
+    LONG_INPUT = 5 << 20  # bytes
+
+    def __init__(self, path: Path) -> None:
+        from batchkit.buildrun import STEPS
+
+        big = path.is_file() and path.stat().st_size >= self.LONG_INPUT
+        self.bar = click.progressbar(length=len(STEPS), label="building", file=sys.stderr) if big and sys.stderr.isatty() else None
+
+    def __enter__(self) -> object:
+        if self.bar is None:
+            return None
+        bar = self.bar.__enter__()
+        return lambda step: bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)

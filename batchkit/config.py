@@ -48,7 +48,7 @@ def _check_section(name: str, table: Any, where: str) -> None:
         expected = allowed[key]
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{where}: [{name}] {key} must be {'a list' if expected is list else 'an integer'}")
-        if expected is list and not all(isinstance(v, str) and v.strip() for v in value):
+        if isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError(f"{where}: [{name}] {key} must list non-empty strings")
 
 

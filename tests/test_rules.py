@@ -68,7 +68,8 @@ def test_case(case: dict, tmp_path: Path) -> None:
 def test_every_code_has_failing_and_passing_cases() -> None:
     failing = {e[2] for c in CASES for e in c["expect"]}
     passing = {code for c in CASES for code in c.get("passes", [])}
-    missing_fail = sorted(set(catalogue()) - failing)
-    missing_pass = sorted(set(catalogue()) - passing)
+    codes = {c for c in catalogue() if c < "BK500"}  # BK5xx are build's input findings: tests/test_build.py
+    missing_fail = sorted(codes - failing)
+    missing_pass = sorted(codes - passing)
     assert not missing_fail, f"codes without a failing case: {missing_fail}"
     assert not missing_pass, f"codes without a passing case: {missing_pass}"

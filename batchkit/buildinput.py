@@ -1,0 +1,111 @@
+"""Reading an internal export for build: text cells by role, exact numbers, input findings (BK5xx)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from batchkit.money import parse_money, too_precise
+from batchkit.read import Table, finding
+from batchkit.report import Finding
+from batchkit.schemas import currencies
+
+_WHOLE = re.compile(r"\s*(\d+)(?:\.0*)?\s*")
+
+
+@dataclass
+class Lines:
+    """The export's usable lines: one text column per mapped role, plus input row and line numbers."""
+
+    frame: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def problem(self, code: str, i: int, column: str | None, value: str | None, message: str) -> None:
+        """Record a finding at the input position of line `i`."""
+        row, line = int(self.frame.at[i, "_row"]), int(self.frame.at[i, "_line"])
+        self.findings.append(finding(code, message, row=row, line=line, column=column, value=value))
+
+
+def lines_from(table: Table, roles: dict[str, int], header_names: dict[str, str]) -> Lines:
+    """Text columns by role ('' where unmapped); structural problems of the input become findings."""
+    data = {role: (table.data[pos].fillna("") if pos in table.data.columns else "") for role, pos in roles.items()}
+    frame = pd.DataFrame(data, index=range(len(table.data)))
+    frame["_row"], frame["_line"] = table.rows, table.lines
+    lines = Lines(frame.reset_index(drop=True))
+    for f in table.findings:
+        if f.code == "BK010":
+            lines.skipped["blank rows"] += 1
+        elif f.code in ("BK001", "BK004", "BK009"):
+            lines.findings.append(f)
+    lines.frame.attrs["names"] = header_names
+    return lines
+
+
+def column_name(lines: Lines, role: str) -> str:
+    """The input's own header for a role."""
+    return lines.frame.attrs["names"].get(role, role)
+
+
+def whole_numbers(lines: Lines, role: str) -> np.ndarray:
+    """Parse a quantity column to int64; bad values become BK502 findings (and 0)."""
+    text = lines.frame[role].astype(str)
+    matched = text.str.extract(_WHOLE.pattern, expand=False)
+    ok = matched.notna().to_numpy()
+    for i in np.flatnonzero(~ok):
+        value = text.iat[i]
+        lines.problem("BK502", int(i), column_name(lines, role), value,
+                      f"{column_name(lines, role)} {value!r} is not a whole number >= 0")
+    return np.where(ok, matched.fillna("0").to_numpy(dtype=object), "0").astype(np.int64)
+
+
+def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
+    """Parse a money column to Decimal objects (exact); bad or too precise values become findings."""
+    out = np.empty(len(lines.frame), dtype=object)
+    cur = currency.tolist() if currency is not None else [None] * len(out)
+    name = column_name(lines, role)
+    for i, text in enumerate(lines.frame[role].tolist()):
+        value = parse_money(text)
+        if value is None:
+            lines.problem("BK503", i, name, text, f"{name} {text!r} is not a plain decimal (e.g. 19.99)")
+            value = Decimal(0)
+        elif too_precise(value, cur[i]):
+            lines.problem("BK507", i, name, text, f"{name} {text!r} has more decimals than {cur[i] or 'the currency'} allows")
+        out[i] = value
+    return out
+
+
+def currency_codes(lines: Lines) -> pd.Series | None:
+    """The currency column (None if unmapped); unknown codes become BK508 findings."""
+    if "currency" not in lines.frame:
+        return None
+    codes = lines.frame["currency"].str.strip()
+    known = codes.isin(set(currencies())) | codes.eq("")
+    for i in np.flatnonzero(~known.to_numpy()):
+        value = codes.iat[i]
+        lines.problem("BK508", int(i), column_name(lines, "currency"), value,
+                      f"currency {value!r} is not an ISO 4217 code (e.g. USD, EUR, JPY)")
+    return codes.where(known, "")
+
+
+def map_reasons(lines: Lines, mask: np.ndarray, table: dict[str, str], accepted: frozenset[str]) -> np.ndarray:
+    """impact.com reason codes for the lines in `mask`; unmapped values are BK501 findings naming them."""
+    raw = lines.frame["reason"] if "reason" in lines.frame else pd.Series([""] * len(lines.frame))
+    lookup = {k.strip(): v for k, v in table.items()}
+    out = np.full(len(raw), "", dtype=object)
+    for i in np.flatnonzero(mask):
+        text = str(raw.iat[i]).strip()
+        code = lookup.get(text) or (text if text in accepted else None)
+        if code is None:
+            shown = repr(text) if text else "an empty reason"
+            lines.problem("BK501", int(i), column_name(lines, "reason"), text,
+                          f"return reason {shown} has no impact.com code: add it under [build.reasons], "
+                          f'e.g. "{text}" = "ITEM_RETURNED"')
+            continue
+        out[i] = code
+    return out

@@ -1,0 +1,100 @@
+"""build end to end: read the export, decide, render, validate the output, write atomically.
+
+Nothing is written unless the input has no problems and every produced file validates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from batchkit.build import BuildResult, build_returns
+from batchkit.batchfile import file_name, render
+from batchkit.buildconfig import BuildSettings, resolve_columns
+from batchkit.buildinput import lines_from
+from batchkit.config import Config
+from batchkit.errors import ConfigError, InputError
+from batchkit.read import read_csv_bytes, read_table
+from batchkit.report import FileReport, Report
+from batchkit.shopify import build_shopify, shopify_lines
+from batchkit.validate import validate_tables
+from batchkit.write import write_bytes_atomic
+
+STEPS = ("read", "decide", "render", "validate", "write")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildOutcome:
+    """What build did: the decisions, the input's problems, the output's validation, files written."""
+
+    result: BuildResult | None
+    input_report: FileReport
+    output_report: Report | None = None
+    written: list[Path] = field(default_factory=list)
+    planned: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.input_report.valid and (self.output_report is None or self.output_report.valid)
+
+
+def _require(settings: BuildSettings, roles: dict[str, int], src: str) -> None:
+    needs = [("order_id",), ("quantity",), ("unit_price", "line_amount"), ("returned_quantity", "new_quantity")]
+    if settings.level == "item":
+        needs.append(("sku",))
+    for options in needs:
+        if not any(r in roles for r in options):
+            raise ConfigError(f"{src}: [build.columns] must map {' or '.join(options)}")
+
+
+def decide(input_path: Path, config: Config, settings: BuildSettings, sheet: str | None) -> BuildResult:
+    """Read the export and decide the records (pure apart from reading)."""
+    table = read_table(input_path, sheet)
+    if not table.header:
+        raise InputError(f"{input_path}: the export is empty or has no header row")
+    src = config.source or "configuration"
+    if settings.preset == "shopify":
+        return build_shopify(shopify_lines(table, settings, src), settings)
+    roles = resolve_columns(settings, table.header, src)
+    _require(settings, roles, src)
+    names = {role: table.header[pos] for role, pos in roles.items()}
+    return build_returns(lines_from(table, roles, names), settings, config.accepted_reasons)
+
+
+def build_files(input_path: Path, out_dir: Path, config: Config, settings: BuildSettings, sheet: str | None = None,
+                now: datetime | None = None, progress: Progress | None = None, dry_run: bool = False) -> BuildOutcome:
+    """Build and, when everything is clean, write one file per kind into `out_dir`."""
+    step = progress or (lambda name: None)
+    step("read")
+    result = decide(input_path, config, settings, sheet)
+    step("decide")
+    input_report = FileReport(str(input_path), config.max_samples, kind="input export", rows=result.lines)
+    for f in result.findings:
+        input_report.add(f)
+    outcome = BuildOutcome(result, input_report)
+    if not input_report.valid:
+        return outcome
+    prefix = settings.prefix or input_path.stem
+    outcome.planned = {file_name(prefix, kind, now): render(kind, records) for kind, records in sorted(result.records.items())}
+    step("render")
+    tables = [read_csv_bytes(str(out_dir / name), data) for name, data in outcome.planned.items()]
+    outcome.output_report = validate_tables(tables, config)
+    step("validate")
+    if outcome.output_report.valid and not dry_run:
+        outcome.written = _write_all(out_dir, outcome.planned)
+    step("write")
+    return outcome
+
+
+def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [out_dir / name for name in files]
+    existing = [t for t in targets if t.exists()]
+    if existing:
+        raise InputError(f"{existing[0]}: already exists; batchkit never overwrites a batch file (try again, or use --prefix)")
+    for target, data in zip(targets, files.values()):
+        write_bytes_atomic(target, data)
+    return targets

@@ -1,0 +1,62 @@
+"""What build tells its user: orders read, records per kind, amounts removed, rows skipped, files."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from batchkit.buildrun import BuildOutcome
+from batchkit.render import render_text
+
+
+def summary_text(outcome: BuildOutcome, dry_run: bool = False) -> str:
+    """Human summary (and the findings that stopped the build, if any)."""
+    lines: list[str] = []
+    if not outcome.input_report.valid:
+        lines.append(render_text(_single(outcome)))
+        lines.append("build: nothing written - fix the export's problems above and run again")
+        return "\n".join(lines)
+    result = outcome.result
+    assert result is not None
+    lines.append(f"read {result.lines:,} lines, {result.orders:,} orders")
+    for kind, records in sorted(result.records.items()):
+        lines.append(f"  {kind}: {len(records):,} record{'' if len(records) == 1 else 's'}")
+    if not result.records:
+        lines.append("  no order needs a correction: nothing to write")
+    for currency, amount in sorted(result.removed.items()):
+        lines.append(f"  amount removed ({currency}): {amount}")
+    for why, n in sorted(result.skipped.items()):
+        lines.append(f"  skipped: {n:,} {why}")
+    if outcome.output_report is not None and not outcome.output_report.valid:
+        lines.append(render_text(outcome.output_report))
+        lines.append("build: nothing written - batchkit's own output would not validate (a bug or a configuration problem)")
+    elif dry_run:
+        lines += [f"would write {name}" for name in outcome.planned]
+    else:
+        lines += [f"wrote {path}" for path in outcome.written]
+    return "\n".join(lines)
+
+
+def _single(outcome: BuildOutcome) -> Any:
+    from batchkit.report import Report
+
+    return Report([outcome.input_report])
+
+
+def summary_json(outcome: BuildOutcome) -> str:
+    """Machine summary."""
+    result = outcome.result
+    doc: dict[str, Any] = {
+        "ok": outcome.ok,
+        "input": {"path": outcome.input_report.path, "errors": outcome.input_report.errors,
+                  "counts": dict(outcome.input_report.counts),
+                  "findings": [f.as_dict() for f in outcome.input_report.findings()]},
+        "lines": result.lines if result else 0,
+        "orders": result.orders if result else 0,
+        "records": {k: len(v) for k, v in sorted(result.records.items())} if result else {},
+        "removed": {k: str(v) for k, v in result.removed.items()} if result else {},
+        "skipped": dict(result.skipped) if result else {},
+        "written": [str(p) for p in outcome.written],
+        "output_valid": outcome.output_report.valid if outcome.output_report else None,
+    }
+    return json.dumps(doc, indent=2)

@@ -1,0 +1,49 @@
+"""Exact money: Decimal from reading to writing, rounded to the currency's minor unit.
+
+impact.com takes at most 2 decimal places (Decimal(8,2)), so currencies with 3 or 4 minor
+units (KWD, BHD, CLF) are written with 2; JPY and other 0-decimal currencies with none.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from batchkit.schemas import currencies
+
+PLATFORM_DECIMALS = 2
+_NUMBER = re.compile(r"\s*-?(\d+(\.\d*)?|\.\d+)\s*")
+
+
+def parse_money(text: str) -> Decimal | None:
+    """The exact Decimal of a plain decimal text, None if it is not one."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        return None
+
+
+def minor_unit(currency: str | None) -> int:
+    """Decimal places batchkit writes for `currency` (2 when unknown or not given)."""
+    if not currency:
+        return PLATFORM_DECIMALS
+    return min(currencies().get(currency, PLATFORM_DECIMALS), PLATFORM_DECIMALS)
+
+
+def too_precise(value: Decimal, currency: str | None) -> bool:
+    """True when `value` has more decimals than the currency's minor unit (ISO 4217)."""
+    places = currencies().get(currency or "", PLATFORM_DECIMALS)
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and -exponent > places
+
+
+def quantize(value: Decimal, currency: str | None) -> Decimal:
+    """`value` rounded half-up to the minor unit batchkit writes for `currency`."""
+    return value.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUND_HALF_UP)
+
+
+def format_money(value: Decimal, currency: str | None) -> str:
+    """The exact text written for an amount: `59.97`, `1000` for JPY; never exponent notation."""
+    return format(quantize(value, currency), "f")

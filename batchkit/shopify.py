@@ -1,0 +1,115 @@
+"""Shopify's "Export orders" CSV -> order-level records (SPEC §3.2).
+
+Rows are line items; order-level fields sit on an order's first row. Shopify reports the
+refunded *amount* per order, not refunded quantities, so batchkit works at order level:
+
+- cancelled (a `Cancelled at` time, or Financial Status `voided`), or fully refunded
+  (`refunded`, or Refunded Amount >= Total) -> order-level reversal;
+- partially refunded -> order-level modification. The new amount keeps the share of the order
+  that was not refunded: new = amount x (Total - Refunded Amount) / Total, rounded half-up to
+  the currency's minor unit. `amount` is the figure reported to impact.com (Subtotal by
+  default). Refunds in Shopify include tax and shipping; scaling by the refunded share of the
+  Total removes the same share from a pre-tax Subtotal instead of subtracting tax and shipping
+  from it. With amount = "Total" the rule is simply Total - Refunded Amount.
+- anything else -> no record.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from batchkit.build import BuildResult, Orders, group_orders
+from batchkit.buildconfig import BuildSettings
+from batchkit.buildinput import Lines, column_name, currency_codes, lines_from, money
+from batchkit.errors import ConfigError
+from batchkit.money import format_money, minor_unit
+from batchkit.read import Table
+
+FIELDS = {"name": "Name", "status": "Financial Status", "cancelled": "Cancelled at", "currency": "Currency",
+          "total": "Total", "refunded": "Refunded Amount"}
+ORDER_LEVEL = ("status", "cancelled", "currency", "total", "refunded", "amount", "order_id")
+
+
+def shopify_lines(table: Table, settings: BuildSettings, src: str) -> Lines:
+    """The export's columns by role, matched by header name (never by position)."""
+    wanted = {**FIELDS, "amount": settings.shopify.amount, "order_id": settings.shopify.order_id}
+    where = {h.strip(): i for i, h in reversed(list(enumerate(table.header)))}
+    missing = sorted({name for name in wanted.values() if name not in where})
+    if missing:
+        raise ConfigError(f"{src}: not a Shopify orders export: column(s) {', '.join(map(repr, missing))} missing")
+    if not settings.action_tracker_id:
+        raise ConfigError("Shopify exports carry no ActionTrackerId: set [build] action_tracker_id or pass --action-tracker-id")
+    return lines_from(table, {role: where[name] for role, name in wanted.items()}, wanted)
+
+
+def _conflicts(lines: Lines, groups: Orders) -> None:
+    """BK504: a later row of an order with a different non-empty order-level value."""
+    for role in ORDER_LEVEL:
+        values = lines.frame[role].str.strip().to_numpy(dtype=object)
+        first = groups.spread(values[groups.first])
+        for i in np.flatnonzero((values != "") & (values != first)):
+            name = column_name(lines, role)
+            lines.problem("BK504", int(i), name, str(values[i]), f"{name} {values[i]!r} differs from the order's first row ({first[i]!r})")
+
+
+def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
+    """Order-level reversals and modifications from a Shopify export."""
+    groups = group_orders(lines.frame["name"].str.strip())
+    _conflicts(lines, groups)
+    head = Lines(lines.frame.iloc[groups.first].reset_index(drop=True), lines.findings, lines.skipped)
+    head.frame.attrs["names"] = lines.frame.attrs["names"]
+    currency = currency_codes(head)
+    total, refunded, amount = (money(head, r, currency) for r in ("total", "refunded", "amount"))
+    status = head.frame["status"].str.strip().str.lower()
+    cancelled = (head.frame["cancelled"].str.strip().ne("") | status.eq("voided")).to_numpy()
+    full = (status.eq("refunded").to_numpy() | ((refunded >= total) & (total > 0)))
+    reversal = cancelled | full
+    partial = ~reversal & (status.eq("partially_refunded").to_numpy() | (refunded > 0))
+    ids = pd.DataFrame({"ActionId": "", "OrderId": head.frame["order_id"].str.strip(),
+                        "ActionTrackerId": settings.action_tracker_id}, dtype="str")
+    cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(ids), "", dtype=object)
+    result = BuildResult({}, lines.findings, orders=len(ids), lines=len(lines.frame), skipped=lines.skipped)
+    new = _new_amounts(amount, total, refunded, cur)
+    emptied = partial & np.array([n == 0 for n in new], dtype=bool)  # nothing left: that is a reversal
+    reversal, partial = reversal | emptied, partial & ~emptied
+    _reversals(result, ids, reversal, amount, cancelled, settings)
+    _modifications(result, ids, partial, new, cur, settings)
+    for c, a, n, r, p in zip(cur, amount, new, reversal, partial):
+        if r or p:
+            key = c or "(account currency)"
+            result.removed[key] = result.removed.get(key, Decimal(0)) + (a - (Decimal(0) if r else n))
+    untouched = int((~(reversal | partial)).sum())
+    if untouched:
+        result.skipped["orders not refunded or cancelled"] += untouched
+    return result
+
+
+def _new_amounts(amount: np.ndarray, total: np.ndarray, refunded: np.ndarray, cur: np.ndarray) -> np.ndarray:
+    out = np.empty(len(amount), dtype=object)
+    for i, (a, t, r, c) in enumerate(zip(amount, total, refunded, cur)):
+        kept = (a * (t - r) / t) if t > 0 else a
+        out[i] = max(kept, Decimal(0)).quantize(Decimal(1).scaleb(-minor_unit(c)), rounding=ROUND_HALF_UP)
+    return out
+
+
+def _reversals(result: BuildResult, ids: pd.DataFrame, mask: np.ndarray, amount: np.ndarray,
+               cancelled: np.ndarray, settings: BuildSettings) -> None:
+    out = ids[mask].copy()
+    out["Amount"] = ["0" if a != 0 else "" for a in amount[mask]]
+    out["Reason"] = np.where(cancelled[mask], settings.shopify.cancel_reason, settings.shopify.refund_reason)
+    if len(out):
+        result.records["order-reversal"] = out.reset_index(drop=True)
+
+
+def _modifications(result: BuildResult, ids: pd.DataFrame, mask: np.ndarray, new: np.ndarray,
+                   cur: np.ndarray, settings: BuildSettings) -> None:
+    out = ids[mask].copy()
+    out["Amount"] = [format_money(n, c) for n, c in zip(new[mask], cur[mask])]
+    out["CurrencyCode"] = cur[mask]
+    out["CustomerStatus"] = ""
+    out["Reason"] = settings.shopify.refund_reason
+    if len(out):
+        result.records["order-modification"] = out.reset_index(drop=True)

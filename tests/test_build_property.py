@@ -1,0 +1,108 @@
+"""Property: the amounts build writes equal new totals computed independently (integer cents)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from batchkit.buildconfig import load_build_settings
+from batchkit.buildrun import build_files
+from batchkit.config import load_config
+
+HEADER = ["Order Number", "Line SKU", "Qty Ordered", "Unit Price", "Qty Returned", "Return Reason", "Currency"]
+
+line = st.tuples(st.integers(0, 5), st.integers(0, 99_999), st.integers(0, 5)).map(
+    lambda t: (t[0], t[1], min(t[2], t[0])))  # (quantity, price in cents, returned <= quantity)
+orders = st.lists(st.lists(line, min_size=1, max_size=4), min_size=1, max_size=8)
+
+
+def _cents(text: str) -> int:
+    whole, _, frac = text.partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
+
+
+def _export(data: list[list[tuple[int, int, int]]]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(HEADER)
+    for o, lines in enumerate(data):
+        for k, (qty, cents, returned) in enumerate(lines):
+            w.writerow([f"{o:05d}", f"S{k}", qty, f"{cents // 100}.{cents % 100:02d}", returned, "Damaged", "USD"])
+    return out.getvalue()
+
+
+def _run(data: list[list[tuple[int, int, int]]], level: str) -> dict[str, list[dict[str, str]]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "batchkit.toml").write_text(f'[build]\nlevel = "{level}"\naction_tracker_id = 1\n'
+                                            '[build.reasons]\n"Damaged" = "ITEM_RETURNED"\n')
+        (root / "e.csv").write_text(_export(data))
+        config = load_config(root / "batchkit.toml")
+        outcome = build_files(root / "e.csv", root / "out", config, load_build_settings(config, None, None, None))
+        assert outcome.ok, (outcome.input_report.counts, outcome.output_report and outcome.output_report.files[0].counts)
+        return {p.name.split("_")[1].rstrip("s"): list(csv.DictReader(io.StringIO(p.read_text()))) for p in outcome.written}
+
+
+def _expected(lines: list[tuple[int, int, int]]) -> tuple[str, int, int]:
+    changed = any(r for _, _, r in lines)
+    all_zero = all(q - r == 0 for q, _, r in lines)
+    new_total = sum(c * (q - r) for q, c, r in lines)
+    orig_total = sum(c * q for q, c, _ in lines)
+    kind = "none" if not changed else ("reversal" if all_zero else "partial")
+    return kind, orig_total, new_total
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=orders)
+def test_item_level_amounts(data: list[list[tuple[int, int, int]]]) -> None:
+    files = _run(data, "item")
+    mods = {(r["OrderId"], r["Sku"]): r for r in files.get("item-modification", []) for r in _unwide(r)}
+    revs = {(r["OrderId"], r["Sku"]) for r in files.get("item-reversal", []) for r in _unwide(r)}
+    order_revs = {r["OrderId"]: r["Amount"] for r in files.get("order-reversal", [])}
+    for o, lines in enumerate(data):
+        oid = f"{o:05d}"
+        kind, orig_total, _ = _expected(lines)
+        if kind == "reversal":
+            assert order_revs[oid] == ("0" if orig_total else "")
+            continue
+        assert oid not in order_revs
+        for k, (qty, cents, returned) in enumerate(lines):
+            key = (oid, f"S{k}")
+            new_qty = qty - returned
+            if kind == "none" or returned == 0:
+                assert key not in mods and key not in revs
+            elif new_qty == 0:
+                assert key in revs
+            else:
+                assert _cents(mods[key]["Amount"]) == cents * new_qty and mods[key]["Quantity"] == str(new_qty)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=orders)
+def test_order_level_totals(data: list[list[tuple[int, int, int]]]) -> None:
+    files = _run(data, "order")
+    mods = {r["OrderId"]: r["Amount"] for r in files.get("order-modification", [])}
+    for o, lines in enumerate(data):
+        kind, _, new_total = _expected(lines)
+        oid = f"{o:05d}"
+        if kind == "partial":
+            assert _cents(mods[oid]) == new_total and len(mods[oid].split(".")[1]) == 2
+        else:
+            assert oid not in mods
+
+
+def _unwide(row: dict[str, str]) -> list[dict[str, str]]:
+    """The item groups of one wide row as separate records."""
+    out, n = [], 1
+    while (sku := row.get("Sku" if n == 1 else f"Sku{n}")) is not None:
+        if sku:
+            suffix = "" if n == 1 else str(n)
+            out.append({"OrderId": row["OrderId"], "Sku": sku, "Amount": row[f"Amount{suffix}"],
+                        "Quantity": row[f"Quantity{suffix}"]})
+        n += 1
+    return out
