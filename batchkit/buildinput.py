@@ -10,7 +10,6 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from batchkit.money import parse_money, too_precise
 from batchkit.read import Table, finding
 from batchkit.report import Finding
 from batchkit.schemas import currencies
@@ -55,29 +54,39 @@ def column_name(lines: Lines, role: str) -> str:
 def whole_numbers(lines: Lines, role: str) -> np.ndarray:
     """Parse a quantity column to int64; bad values become BK502 findings (and 0)."""
     text = lines.frame[role].astype(str)
-    matched = text.str.extract(_WHOLE.pattern, expand=False)
-    ok = matched.notna().to_numpy()
+    ok = text.str.fullmatch(_WHOLE.pattern).fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(~ok):
         value = text.iat[i]
         lines.problem("BK502", int(i), column_name(lines, role), value,
                       f"{column_name(lines, role)} {value!r} is not a whole number >= 0")
-    return np.where(ok, matched.fillna("0").to_numpy(dtype=object), "0").astype(np.int64)
+    digits = text.str.strip().str.replace(r"\.0*$", "", regex=True).where(ok, "0")
+    return digits.astype("int64").to_numpy()
 
 
 def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
     """Parse a money column to Decimal objects (exact); bad or too precise values become findings."""
-    out = np.empty(len(lines.frame), dtype=object)
-    cur = currency.tolist() if currency is not None else [None] * len(out)
+    text = lines.frame[role].astype(str)
     name = column_name(lines, role)
-    for i, text in enumerate(lines.frame[role].tolist()):
-        value = parse_money(text)
-        if value is None:
-            lines.problem("BK503", i, name, text, f"{name} {text!r} is not a plain decimal (e.g. 19.99)")
-            value = Decimal(0)
-        elif too_precise(value, cur[i]):
-            lines.problem("BK507", i, name, text, f"{name} {text!r} has more decimals than {cur[i] or 'the currency'} allows")
-        out[i] = value
-    return out
+    plain = text.str.fullmatch(_MONEY).fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(~plain):
+        lines.problem("BK503", int(i), name, text.iat[i], f"{name} {text.iat[i]!r} is not a plain decimal (e.g. 19.99)")
+    fraction = text.str.strip().str.replace(r"^[^.]*\.?", "", regex=True).str.replace(r"0+$", "", regex=True)
+    decimals = fraction.str.len().fillna(0).to_numpy(dtype=np.int64)
+    codes = currency.to_numpy(dtype=object) if currency is not None else np.full(len(text), "", dtype=object)
+    allowed = np.array([_places(c) for c in codes], dtype=np.int64) if len(codes) else np.empty(0, np.int64)
+    for i in np.flatnonzero(plain & (decimals > allowed)):
+        lines.problem("BK507", int(i), name, text.iat[i],
+                      f"{name} {text.iat[i]!r} has more decimals than {codes[i] or 'the currency'} allows")
+    values = np.array([Decimal(v.strip()) if ok else _ZERO for v, ok in zip(text.tolist(), plain.tolist())], dtype=object)
+    return values
+
+
+_MONEY = r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*"
+_ZERO = Decimal(0)
+
+
+def _places(currency: str) -> int:
+    return currencies().get(currency, 2)
 
 
 def currency_codes(lines: Lines) -> pd.Series | None:
@@ -97,15 +106,15 @@ def map_reasons(lines: Lines, mask: np.ndarray, table: dict[str, str], accepted:
     """impact.com reason codes for the lines in `mask`; unmapped values are BK501 findings naming them."""
     raw = lines.frame["reason"] if "reason" in lines.frame else pd.Series([""] * len(lines.frame))
     lookup = {k.strip(): v for k, v in table.items()}
+    texts = raw.astype(str).str.strip()
+    wanted = texts[mask]
+    codes = {t: lookup.get(t) or (t if t in accepted else "") for t in wanted.unique().tolist()}
     out = np.full(len(raw), "", dtype=object)
-    for i in np.flatnonzero(mask):
-        text = str(raw.iat[i]).strip()
-        code = lookup.get(text) or (text if text in accepted else None)
-        if code is None:
-            shown = repr(text) if text else "an empty reason"
-            lines.problem("BK501", int(i), column_name(lines, "reason"), text,
-                          f"return reason {shown} has no impact.com code: add it under [build.reasons], "
-                          f'e.g. "{text}" = "ITEM_RETURNED"')
-            continue
-        out[i] = code
+    out[mask] = wanted.map(codes).to_numpy(dtype=object)
+    for i in np.flatnonzero(mask & (out == "")):
+        text = texts.iat[i]
+        shown = repr(text) if text else "an empty reason"
+        lines.problem("BK501", int(i), column_name(lines, "reason"), text,
+                      f"return reason {shown} has no impact.com code: add it under [build.reasons], "
+                      f'e.g. "{text}" = "ITEM_RETURNED"')
     return out

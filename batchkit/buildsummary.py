@@ -26,7 +26,7 @@ def summary_text(outcome: BuildOutcome, dry_run: bool = False) -> str:
     for currency, amount in sorted(result.removed.items()):
         lines.append(f"  amount removed ({currency}): {amount}")
     for why, n in sorted(result.skipped.items()):
-        lines.append(f"  skipped: {n:,} {why}")
+        lines.append(f"  skipped ({why}): {n:,}")
     if outcome.output_report is not None and not outcome.output_report.valid:
         lines.append(render_text(outcome.output_report))
         lines.append("build: nothing written - batchkit's own output would not validate (a bug or a configuration problem)")

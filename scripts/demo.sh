@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# The main job on the shipped samples: validate the sample batch (clean), then show what
-# batchkit says about the deliberately broken sample. Creates .venv on first use.
+# The main job on the shipped samples: build the sample exports into batch files, validate
+# them, then show what batchkit says about a deliberately broken file. Creates .venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 bk=.venv/bin/batchkit
 
-echo "== 1. validate the sample batch (four kinds, one batch) =="
+out=out/demo-$(date -u +%Y%m%dT%H%M%SZ)
+echo "== 1. build: the sample returns export and the sample Shopify export -> impact.com batch files =="
+$bk build samples/returns/returns_export.csv --config samples/returns/batchkit.toml --out "$out"
+$bk build samples/shopify/orders_export.csv --config samples/shopify/batchkit.toml --out "$out"
+
+echo
+echo "== 2. validate what was built, as one batch =="
+$bk validate "$out"/*.csv
+
+echo
+echo "== 3. validate the sample batch files (four kinds, one batch) =="
 $bk validate samples/batch/*.csv
 
 echo
-echo "== 2. the broken sample: findings a finance user can act on (exit code 1 expected) =="
+echo "== 4. the broken sample: findings a finance user can act on (exit code 1 expected) =="
 set +e
 $bk validate samples/broken/acme_order-modifications_broken.csv --max-samples 3
 code=$?
