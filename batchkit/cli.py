@@ -42,27 +42,84 @@ def main(debug: bool) -> None:
     """Validate, build and deliver impact.com batch modification and reversal files."""
 
 
+FORMATS = ["text", "json", "github", "junit", "sarif"]
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [c for v in values for c in v.split(",") if c.strip()]
+
+
 @main.command(cls=Command)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--kind", type=click.Choice(KIND_IDS), help="The kind of every file (default: from the name or columns).")
 @click.option("--config", "config_path", type=click.Path(path_type=str), help="Configuration file (default ./batchkit.toml).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: text; github when GITHUB_ACTIONS=true).")
 @click.option("--max-samples", type=click.IntRange(min=0), default=None, help="Findings listed per code (0 = all; default 10).")
 @click.option("--sheet", help="XLSX sheet to read (default: the first).")
-def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, fmt: str,
-             max_samples: int | None, sheet: str | None) -> None:
+@click.option("--select", multiple=True, help="Only these codes or prefixes (e.g. BK2,BK301); repeatable.")
+@click.option("--ignore", multiple=True, help="Drop these codes or prefixes; repeatable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None, help="Exit 1 on errors (default) or on warnings too.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the check (reports still written).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write an annotated XLSX copy with an Issues sheet.")
+@click.option("--issues-csv", type=click.Path(path_type=Path), help="Write the findings as CSV with the original cells.")
+@click.option("--force", is_flag=True, help="Overwrite --report/--issues-csv files that exist.")
+def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, fmt: str | None,
+             max_samples: int | None, sheet: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+             fail_on: str | None, exit_zero: bool, report_path: Path | None, issues_csv: Path | None, force: bool) -> None:
     """Check batch files before upload; several files are checked as one batch."""
     from batchkit.config import load_config
-    from batchkit.render import render_json, render_text
+    from batchkit.report import code_filter, unknown_codes
     from batchkit.validate import validate_paths
 
     config = load_config(config_path)
-    report = validate_paths(list(files), config, kind=kind, sheet=sheet, max_samples=max_samples)
-    if fmt == "json":
-        click.echo(render_json(report))
-    else:
-        click.echo(render_text(report, color=sys.stdout.isatty()))
-    sys.exit(0 if report.valid else 1)
+    chosen, dropped = _codes(select) or list(config.select), _codes(ignore) or list(config.ignore)
+    bad = unknown_codes(chosen + dropped)
+    if bad:
+        raise click.BadParameter(f"no rule code matches {', '.join(bad)}", param_hint="--select/--ignore")
+    samples = 0 if (report_path or issues_csv) else max_samples
+    report = validate_paths(list(files), config, kind=kind, sheet=sheet, max_samples=samples)
+    wanted = code_filter(chosen, dropped)
+    for fr in report.files:
+        fr.keep_only(wanted)
+    _write_reports(report, report_path, issues_csv, sheet, force)
+    if samples != max_samples:
+        for fr in report.files:
+            fr.cap(config.max_samples if max_samples is None else max_samples)
+    _emit(report, fmt, fail_on or config.fail_on)
+    failed = report.errors > 0 or ((fail_on or config.fail_on) == "warning" and report.warnings > 0)
+    sys.exit(0 if exit_zero or not failed else 1)
+
+
+def _write_reports(report: object, xlsx: Path | None, issues: Path | None, sheet: str | None, force: bool) -> None:
+    from batchkit.annotate import write_issues_csv, write_xlsx_report
+
+    if xlsx:
+        write_xlsx_report(report, xlsx, sheet, overwrite=force)  # type: ignore[arg-type]
+        click.echo(f"wrote {xlsx}", err=True)
+    if issues:
+        write_issues_csv(report, issues, sheet, overwrite=force)  # type: ignore[arg-type]
+        click.echo(f"wrote {issues}", err=True)
+
+
+def _emit(report: object, fmt: str | None, fail_on: str) -> None:
+    import os
+
+    from batchkit import render, render_ci
+
+    chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    renderers = {
+        "text": lambda r: render.render_text(r, color=sys.stdout.isatty()),
+        "json": render.render_json,
+        "github": render_ci.render_github,
+        "junit": lambda r: render_ci.render_junit(r, fail_on),
+        "sarif": render_ci.render_sarif,
+    }
+    click.echo(renderers[chosen](report))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if chosen == "github" and summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(render_ci.step_summary(report))  # type: ignore[arg-type]
 
 
 @main.command(cls=Command)
@@ -106,6 +163,46 @@ def build(input_path: Path, out_dir: Path, config_path: str | None, preset: str 
         outcome = build_files(input_path, out_dir, config, settings, sheet, progress=progress, dry_run=dry_run)
     click.echo(summary_json(outcome) if fmt == "json" else summary_text(outcome, dry_run))
     sys.exit(0 if outcome.ok else 1)
+
+
+@main.command(cls=Command)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Where to write the fixed file.")
+@click.option("--config", "config_path", type=click.Path(path_type=str), help="Configuration file (default ./batchkit.toml).")
+@click.option("--kind", type=click.Choice(KIND_IDS), help="The kind, for validating the result.")
+@click.option("--sheet", help="XLSX sheet to read (default: the first).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists (never the input).")
+def fix(file: Path, output: Path, config_path: str | None, kind: str | None, sheet: str | None, force: bool) -> None:
+    """Apply safe fixes (whitespace, BOM, reason case, amount format, header spelling) into a new file."""
+    from batchkit.config import load_config
+    from batchkit.fix import check_target, fix_file
+    from batchkit.read import read_csv_bytes
+    from batchkit.render import render_text
+    from batchkit.validate import validate_tables
+    from batchkit.write import write_bytes_atomic
+
+    config = load_config(config_path)
+    check_target(file, output)
+    result = fix_file(file, config, sheet)
+    report = validate_tables([read_csv_bytes(str(output), result.data)], config, kind)
+    write_bytes_atomic(output, result.data, overwrite=force)
+    click.echo(_fix_summary(result, output))
+    if report.files[0].counts:
+        click.echo("still to fix by hand:")
+        click.echo(render_text(report))
+    sys.exit(0 if report.valid else 1)
+
+
+def _fix_summary(result: object, output: Path) -> str:
+    counts = result.counts()  # type: ignore[attr-defined]
+    lines = [f"wrote {output}: {sum(counts.values()):,} cell(s) fixed"]
+    lines += [f"  {kind}: {n:,}" for kind, n in sorted(counts.items())]
+    lines += [f"  {note}" for note in result.notes]  # type: ignore[attr-defined]
+    for change in result.changes[:20]:  # type: ignore[attr-defined]
+        lines.append(f"    row {change.row}, column {change.column}: {change.before!r} -> {change.after!r}")
+    if len(result.changes) > 20:  # type: ignore[attr-defined]
+        lines.append(f"    ... and {len(result.changes) - 20:,} more")  # type: ignore[attr-defined]
+    return "\n".join(lines)
 
 
 class _progress:

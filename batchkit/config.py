@@ -16,7 +16,7 @@ DEFAULT_NAME = "batchkit.toml"
 _SCHEMA: dict[str, dict[str, type]] = {
     "reasons": {"codes": list, "custom": list},
     "customer_status": {"accepted": list},
-    "validate": {"max_samples": int},
+    "validate": {"max_samples": int, "select": list, "ignore": list, "fail_on": str},
 }
 _FOREIGN_SECTIONS = ("build", "deliver", "run")
 
@@ -30,6 +30,9 @@ class Config:
     customer_statuses: frozenset[str]
     max_samples: int
     source: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
     sections: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -47,7 +50,8 @@ def _check_section(name: str, table: Any, where: str) -> None:
             raise ConfigError(f"{where}: unknown key {key!r} in [{name}] (allowed: {', '.join(allowed)})")
         expected = allowed[key]
         if not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{where}: [{name}] {key} must be {'a list' if expected is list else 'an integer'}")
+            what = {list: "a list", int: "an integer", str: "a string"}[expected]
+            raise ConfigError(f"{where}: [{name}] {key} must be {what}")
         if isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError(f"{where}: [{name}] {key} must list non-empty strings")
 
@@ -89,11 +93,23 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
     max_samples = merged["validate"]["max_samples"]
     if max_samples < 0:
         raise ConfigError(f"{source}: [validate] max_samples must be >= 0")
+    fail_on = merged["validate"].get("fail_on", "error")
+    if fail_on not in ("error", "warning"):
+        raise ConfigError(f"{source}: [validate] fail_on must be \"error\" or \"warning\", not {fail_on!r}")
+    from batchkit.report import unknown_codes
+
+    for key in ("select", "ignore"):
+        bad = unknown_codes(merged["validate"].get(key, []))
+        if bad:
+            raise ConfigError(f"{source}: [validate] {key} names no known code: {', '.join(bad)}")
     return Config(
         reason_codes=frozenset(merged["reasons"]["codes"]),
         custom_codes=frozenset(merged["reasons"]["custom"]),
         customer_statuses=frozenset(merged["customer_status"]["accepted"]),
         max_samples=max_samples,
         source=str(source) if source else None,
+        select=tuple(merged["validate"].get("select", ())),
+        ignore=tuple(merged["validate"].get("ignore", ())),
+        fail_on=fail_on,
         sections={k: v for k, v in merged.items() if k in _FOREIGN_SECTIONS},
     )

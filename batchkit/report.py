@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from batchkit.resources import load_toml
 
@@ -66,6 +66,7 @@ class FileReport:
     rows: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     severity_counts: Counter[str] = field(default_factory=Counter)
+    by_code_severity: Counter[tuple[str, str]] = field(default_factory=Counter)
     samples: dict[str, list[Finding]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -79,6 +80,7 @@ class FileReport:
         """Count a finding and keep it if the code's sample cap allows."""
         self.counts[finding.code] += 1
         self.severity_counts[finding.severity] += 1
+        self.by_code_severity[finding.code, finding.severity] += 1
         if self.wants(finding.code):
             self.samples.setdefault(finding.code, []).append(finding)
 
@@ -88,6 +90,7 @@ class FileReport:
             return
         self.counts[code] += total
         self.severity_counts[severity] += total
+        self.by_code_severity[code, severity] += total
         kept = self.samples.setdefault(code, [])
         kept.extend(list(samples)[: self.wants(code)])
 
@@ -102,6 +105,21 @@ class FileReport:
     @property
     def valid(self) -> bool:
         return self.errors == 0
+
+    def keep_only(self, wanted: Callable[[str], bool]) -> None:
+        """Drop every finding whose code `wanted` rejects (for --select / --ignore)."""
+        for (code, severity), n in list(self.by_code_severity.items()):
+            if not wanted(code):
+                del self.by_code_severity[code, severity]
+                self.severity_counts[severity] -= n
+                self.counts.pop(code, None)
+                self.samples.pop(code, None)
+
+    def cap(self, n: int) -> None:
+        """Keep at most `n` samples per code (0 = all); counts are unchanged."""
+        self.max_samples = n
+        if n:
+            self.samples = {code: kept[:n] for code, kept in self.samples.items()}
 
     def findings(self) -> list[Finding]:
         """Kept findings, most important first: errors, then by code, then by row."""
@@ -126,3 +144,22 @@ class Report:
     @property
     def warnings(self) -> int:
         return sum(f.warnings for f in self.files)
+
+
+def code_filter(select: list[str] | None, ignore: list[str] | None) -> Callable[[str], bool]:
+    """A predicate for --select/--ignore lists of codes or prefixes (BK2 = every BK2xx code)."""
+    chosen = [c.strip().upper() for c in select or [] if c.strip()]
+    dropped = [c.strip().upper() for c in ignore or [] if c.strip()]
+
+    def wanted(code: str) -> bool:
+        if chosen and not any(code.startswith(c) for c in chosen):
+            return False
+        return not any(code.startswith(c) for c in dropped)
+
+    return wanted
+
+
+def unknown_codes(patterns: list[str]) -> list[str]:
+    """Patterns that match no code of the catalogue (so a typo in --ignore is not silently ignored)."""
+    codes = list(catalogue())
+    return [p for p in patterns if p.strip() and not any(c.startswith(p.strip().upper()) for c in codes)]

@@ -1,0 +1,121 @@
+"""Reports a finance user opens to fix a file: an annotated XLSX copy and an issues CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from batchkit.read import BOM
+from batchkit.report import FileReport, Finding, Report
+from batchkit.write import write_bytes_atomic
+from batchkit.xlsx import is_xlsx, read_xlsx_rows
+
+FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
+ISSUE_COLUMNS = ["Row", "Column", "Code", "Severity", "Value", "Message"]
+
+
+def all_records(path: str, sheet: str | None = None) -> list[list[str]]:
+    """Every record of a file as text, index = spreadsheet row - 1 (blank and ragged rows kept)."""
+    p = Path(path)
+    raw = p.read_bytes()
+    if is_xlsx(p, raw):
+        return read_xlsx_rows(p, raw, sheet)
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t", "|"), key=first.count) if first.count(",") == 0 else ","
+    try:
+        return list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delimiter))
+    except csv.Error:
+        return [line.split(delimiter) for line in text.splitlines()]
+
+
+def _column_index(header: list[str], column: str | None) -> int | None:
+    if column is None:
+        return None
+    return header.index(column) if column in header else None
+
+
+def write_xlsx_report(report: Report, target: Path, sheet: str | None = None, overwrite: bool = False) -> None:
+    """A copy of each input with bad cells filled red/amber and commented, plus an Issues sheet."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    issues = book.create_sheet("Issues")
+    multi = len(report.files) > 1
+    issues.append((["File"] if multi else []) + ISSUE_COLUMNS)
+    for cell in issues[1]:
+        cell.font = Font(bold=True)
+    used: set[str] = {"Issues"}
+    for fr in report.files:
+        records = all_records(fr.path, sheet)
+        ws = book.create_sheet(_sheet_name(fr.path, used))
+        for record in records:
+            _append_text(ws, record)
+        header = records[0] if records else []
+        notes: dict[tuple[int, int], list[Finding]] = {}
+        for f in fr.findings():
+            _append_text(issues, ([fr.path] if multi else []) + [f.row, f.column, f.code, f.severity, f.value, f.message])
+            col = _column_index(header, f.column)
+            if f.row is not None:
+                notes.setdefault((f.row, (col or 0) + 1), []).append(f)
+        for (row, col), found in notes.items():
+            worst = "error" if any(x.severity == "error" for x in found) else "warning"
+            cell = ws.cell(row=row, column=col)
+            cell.fill = PatternFill("solid", fgColor=FILL[worst])
+            cell.comment = Comment("\n".join(f"{x.code}: {x.message}" for x in found), "batchkit", width=320, height=120)
+        ws.freeze_panes = "A2"
+    issues.freeze_panes = "A2"
+    issues.auto_filter.ref = issues.dimensions
+    book.move_sheet("Issues", offset=len(book.sheetnames) - 1)
+    buf = io.BytesIO()
+    book.save(buf)
+    write_bytes_atomic(target, buf.getvalue(), overwrite)
+
+
+def _append_text(ws: object, values: list) -> None:
+    """Append a row whose strings stay strings: ids keep their zeros and "=..." never becomes a formula."""
+    ws.append(values)  # type: ignore[attr-defined]
+    for cell in ws[ws.max_row]:  # type: ignore[attr-defined]
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
+def _sheet_name(path: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", Path(path).stem)[:28] or "Sheet"
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base[:25]}~{n}", n + 1
+    used.add(name)
+    return name
+
+
+def write_issues_csv(report: Report, target: Path, sheet: str | None = None, overwrite: bool = False) -> None:
+    """row, column, code, message, then the original cells of that row (a leading file column for several files)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    multi = len(report.files) > 1
+    header_written = False
+    for fr in report.files:
+        records = all_records(fr.path, sheet)
+        if not header_written:
+            cells = [f"cell{i + 1}" for i in range(max((len(r) for r in records), default=0))] if multi else (records[0] if records else [])
+            writer.writerow((["file"] if multi else []) + ["row", "column", "code", "message"] + list(cells))
+            header_written = True
+        for f in _by_row(fr):
+            original = records[f.row - 1] if f.row and 0 < f.row <= len(records) else []
+            writer.writerow(([fr.path] if multi else []) + [f.row or "", f.column or "", f.code, f.message] + list(original))
+    write_bytes_atomic(target, buf.getvalue().encode("utf-8"), overwrite)
+
+
+def _by_row(fr: FileReport) -> list[Finding]:
+    return sorted(fr.findings(), key=lambda f: (f.row or 0, f.column or "", f.code))

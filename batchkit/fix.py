@@ -1,0 +1,126 @@
+"""batchkit fix: safe, reported fixes only, written to a new file (never in place).
+
+Fixed: surrounding whitespace, the BOM, reason-code case and spacing (item_returned ->
+ITEM_RETURNED, only when the result is an accepted code), thousands separators and currency
+signs in amounts ($1,234.50 -> 1234.50), header spellings (Oid -> OrderId, SKU2 -> Sku2).
+Everything else (decimal commas, mangled ids, unknown reasons, ...) stays a finding.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from batchkit.annotate import all_records
+from batchkit.columns import parse_header
+from batchkit.config import Config
+from batchkit.errors import InputError, UsageError
+from batchkit.kinds import layout
+from batchkit.read import BOM
+
+_MONEY = re.compile(r"(?:[$€£¥]|[A-Z]{3} ?)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(?:[$€£¥]| ?[A-Z]{3})?")
+
+
+@dataclass
+class Change:
+    """One fixed cell."""
+
+    row: int
+    column: str
+    before: str
+    after: str
+    kind: str
+
+
+@dataclass
+class FixResult:
+    """The fixed file's bytes and what changed."""
+
+    data: bytes
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        return Counter(c.kind for c in self.changes)
+
+
+def fix_reason(value: str, accepted: frozenset[str]) -> str | None:
+    """The accepted code a reason differs from only by case and spacing, if any."""
+    key = re.sub(r"[\s\-]+", "_", value.strip()).upper()
+    return key if key in accepted and key != value else None
+
+
+def fix_amount(value: str) -> str | None:
+    """A plain decimal from a value with a currency sign or thousands separators, if unambiguous."""
+    text = value.strip()
+    m = _MONEY.fullmatch(text)
+    if not m:
+        return None
+    digits, decimals = m.group(1), m.group(2) or ""
+    has_sign = text != digits + decimals
+    if "," in digits and not decimals and not has_sign:
+        return None  # "1,234" may be a European 1.234: ambiguous, left as a finding
+    cleaned = digits.replace(",", "") + decimals
+    return cleaned if cleaned != text else None
+
+
+def _header(names: list[str]) -> list[tuple[str, str]]:
+    """(new name, old name) for every header cell; canonical spellings for recognised fields."""
+    lay = layout()
+    return [(lay.item_header(c.field, c.group) if c.field else c.raw.strip(), c.raw) for c in parse_header(names)]
+
+
+def fix_file(path: Path, config: Config, sheet: str | None = None) -> FixResult:
+    """Apply the safe fixes to a file's records."""
+    raw = path.read_bytes()
+    if not path.suffix.lower().startswith(".xls"):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8; fix does not guess encodings - re-save the file as 'CSV UTF-8' first") from None
+    records = all_records(str(path), sheet)
+    if not records:
+        raise InputError(f"{path}: empty file, nothing to fix")
+    result = FixResult(b"")
+    if raw.startswith(BOM):
+        result.notes.append("removed the UTF-8 byte-order mark")
+    header = _header(records[0])
+    for pos, (new, old) in enumerate(header):
+        if new != old:
+            result.changes.append(Change(1, old, old, new, "header spelling"))
+    names = [new for new, _ in header]
+    fields = [c.field for c in parse_header(names)]
+    fixed = [names] + [_fix_row(i, r, names, fields, config, result) for i, r in enumerate(records[1:], start=2)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(fixed)
+    result.data = buf.getvalue().encode("utf-8")
+    return result
+
+
+def _fix_row(row: int, record: list[str], names: list[str], fields: list[str | None], config: Config,
+             result: FixResult) -> list[str]:
+    out = []
+    for pos, value in enumerate(record):
+        name = names[pos] if pos < len(names) else f"column {pos + 1}"
+        field = fields[pos] if pos < len(fields) else None
+        new = value.strip()
+        if new != value:
+            result.changes.append(Change(row, name, value, new, "whitespace trimmed"))
+        if field == "Reason" and (code := fix_reason(new, config.accepted_reasons)):
+            result.changes.append(Change(row, name, new, code, "reason code case"))
+            new = code
+        elif field == "Amount" and (amount := fix_amount(new)):
+            result.changes.append(Change(row, name, new, amount, "amount format"))
+            new = amount
+        out.append(new)
+    return out
+
+
+def check_target(source: Path, target: Path) -> None:
+    """Refuse to write over the input."""
+    if target.exists() and source.resolve() == target.resolve():
+        raise UsageError(f"{target}: fix never writes in place; choose another output file with -o")

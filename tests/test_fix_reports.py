@@ -1,0 +1,106 @@
+"""--report (annotated XLSX, read back with openpyxl), --issues-csv, and batchkit fix."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from batchkit.cli import main
+from batchkit.fix import fix_amount, fix_reason
+
+BROKEN = ("ActionId,OrderId,ActionTrackerId,Amount,Reason\n"
+          "1000.4636.1,,,$5,ITEM_RETURNED\n"
+          ",0007,2240,0,item_returned\n"
+          "1000.4636.3,,,,ITEM_RETURNED\n"
+          ",=HYPERLINK(1),2240,0,ITEM_RETURNED\n")
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_xlsx_report(tmp_path: Path) -> None:
+    src = tmp_path / "acme_order-reversals.csv"
+    src.write_text(BROKEN)
+    out = tmp_path / "report.xlsx"
+    result = _run("validate", str(src), "--report", str(out), "--max-samples", "1")
+    assert result.exit_code == 1 and out.exists()
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[-1] == "Issues"
+    data = book[book.sheetnames[0]]
+    assert data["B3"].value == "0007" and data["B5"].value == "=HYPERLINK(1)" and data["B5"].data_type == "s"
+    assert data["D2"].fill.fgColor.rgb.endswith("FFC7CE")  # error: red
+    assert "BK201" in data["D2"].comment.text
+    assert data["D4"].fill.fgColor.rgb.endswith("FFEB9C")  # warning: amber
+    assert data["C2"].comment is None
+    issues = book["Issues"]
+    header = [c.value for c in issues[1]]
+    assert header == ["Row", "Column", "Code", "Severity", "Value", "Message"]
+    rows = [dict(zip(header, (c.value for c in r))) for r in issues.iter_rows(min_row=2)]
+    assert sorted((r["Row"], r["Code"]) for r in rows) == [(2, "BK201"), (3, "BK302"), (4, "BK206"), (5, "BK217")]
+    assert issues.freeze_panes == "A2" and issues.auto_filter.ref == "A1:F5"
+    assert "BK201" in result.stdout  # the terminal output is still capped, the report is complete
+
+
+def test_issues_csv(tmp_path: Path) -> None:
+    src = tmp_path / "acme_order-reversals.csv"
+    src.write_text(BROKEN)
+    out = tmp_path / "issues.csv"
+    assert _run("validate", str(src), "--issues-csv", str(out)).exit_code == 1
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0] == ["row", "column", "code", "message", "ActionId", "OrderId", "ActionTrackerId", "Amount", "Reason"]
+    by_code = {r[2]: r for r in rows[1:]}
+    assert by_code["BK201"][:2] == ["2", "Amount"] and by_code["BK201"][4:] == ["1000.4636.1", "", "", "$5", "ITEM_RETURNED"]
+    assert by_code["BK302"][5] == "0007"
+    again = _run("validate", str(src), "--issues-csv", str(out))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize("value, fixed", [("$1,234.50", "1234.50"), ("€ 99.00", "99.00"), ("12.00 EUR", "12.00"),
+                                          ("1,234,567.89", "1234567.89"), ("12,50", None), ("1,234", None),
+                                          ("12.50", None), ("abc", None), ("-$5", None)])
+def test_fix_amount_only_when_unambiguous(value: str, fixed: str | None) -> None:
+    assert fix_amount(value) == fixed
+
+
+def test_fix_reason_only_to_accepted_codes() -> None:
+    accepted = frozenset({"ITEM_RETURNED", "ORDER_UPDATE"})
+    assert fix_reason("item_returned", accepted) == "ITEM_RETURNED"
+    assert fix_reason("order update", accepted) == "ORDER_UPDATE"
+    assert fix_reason("RETURNED", accepted) is None and fix_reason("ITEM_RETURNED", accepted) is None
+
+
+def test_fix_command(tmp_path: Path) -> None:
+    src = tmp_path / "in_order-modifications.csv"
+    src.write_bytes(b'\xef\xbb\xbfOid,ActionTrackerID,amount,Reason\n 0001 ,2240,"$1,234.50",item_returned\n'
+                    b'0002,2240,"12,50",RETURNED\n')
+    out = tmp_path / "fixed_order-modifications.csv"
+    result = _run("fix", str(src), "-o", str(out))
+    assert result.exit_code == 1  # two problems cannot be fixed safely and remain findings
+    assert out.read_bytes() == (b"OrderId,ActionTrackerId,Amount,Reason\n0001,2240,1234.50,ITEM_RETURNED\n"
+                                b'0002,2240,"12,50",RETURNED\n')
+    assert "BK201" in result.stdout and "BK302" in result.stdout and "byte-order mark" in result.stdout
+    assert src.read_bytes().startswith(b"\xef\xbb\xbfOid")  # the input is untouched
+    in_place = _run("fix", str(src), "-o", str(src))
+    assert in_place.exit_code == 2 and "in place" in in_place.stderr
+    assert _run("fix", str(src), "-o", str(out)).exit_code == 2  # exists, no --force
+
+
+def test_fix_clean_result_exits_0(tmp_path: Path) -> None:
+    src = tmp_path / "in_order-reversals.csv"
+    src.write_text("ActionID,Amount,Reason\n 1000.4636.1 ,0,item returned\n")
+    out = tmp_path / "out_order-reversals.csv"
+    assert _run("fix", str(src), "-o", str(out)).exit_code == 0
+    assert out.read_text() == "ActionId,Amount,Reason\n1000.4636.1,0,ITEM_RETURNED\n"
+
+
+def test_fix_refuses_other_encodings(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes("ActionId,Amount,Reason\n1000.4636.1,0,Caf\u00e9\n".encode("cp1252"))
+    result = _run("fix", str(src), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr
