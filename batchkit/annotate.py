@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 from batchkit.read import BOM
 from batchkit.report import FileReport, Finding, Report
@@ -82,10 +83,10 @@ def write_xlsx_report(report: Report, target: Path, sheet: str | None = None, ov
     write_bytes_atomic(target, buf.getvalue(), overwrite)
 
 
-def _append_text(ws: object, values: list) -> None:
+def _append_text(ws: Any, values: list[Any]) -> None:
     """Append a row whose strings stay strings: ids keep their zeros and "=..." never becomes a formula."""
-    ws.append(values)  # type: ignore[attr-defined]
-    for cell in ws[ws.max_row]:  # type: ignore[attr-defined]
+    ws.append(values)
+    for cell in ws[ws.max_row]:
         if isinstance(cell.value, str) and cell.value.startswith("="):
             cell.data_type = "s"
 

@@ -6,11 +6,14 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 batchkit could not
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 
 from batchkit import __version__
+from batchkit.cli_deliver import make_deliver_command
 from batchkit.errors import BatchkitError
 from batchkit.kinds import KIND_IDS
 
@@ -205,23 +208,35 @@ def _fix_summary(result: object, output: Path) -> str:
     return "\n".join(lines)
 
 
-class _progress:
+@main.command("run", cls=Command)
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=str), help="The job's batchkit.toml.")
+@click.option("--dry-run", is_flag=True, help="Build and validate, show what would be delivered; send and archive nothing.")
+def run_command(config_path: str, dry_run: bool) -> None:
+    """The scheduled job: build -> validate -> deliver -> archive (exit 0 ok, 1 invalid, 2 config, 3 delivery)."""
+    from batchkit.config import load_config
+    from batchkit.runner import Log, run_job
+
+    log = Log()
+    log(f"run: start ({config_path}{', dry run' if dry_run else ''})")
+    summary = run_job(load_config(config_path), dry_run=dry_run, log=log)
+    click.echo(summary.line())
+    sys.exit(summary.exit_code)
+
+
+LONG_INPUT = 5 << 20  # bytes: inputs this large get a progress bar (when stderr is a terminal)
+
+
+@contextmanager
+def _progress(path: Path) -> Iterator[Callable[[str], None] | None]:
     """A phase progress bar on stderr for long inputs, only when stderr is a terminal."""
+    from batchkit.buildrun import STEPS
 
-    LONG_INPUT = 5 << 20  # bytes
+    big = path.is_file() and path.stat().st_size >= LONG_INPUT
+    if not (big and sys.stderr.isatty()):
+        yield None
+        return
+    with click.progressbar(length=len(STEPS), label="building", file=sys.stderr) as bar:
+        yield lambda step: bar.update(1)
 
-    def __init__(self, path: Path) -> None:
-        from batchkit.buildrun import STEPS
 
-        big = path.is_file() and path.stat().st_size >= self.LONG_INPUT
-        self.bar = click.progressbar(length=len(STEPS), label="building", file=sys.stderr) if big and sys.stderr.isatty() else None
-
-    def __enter__(self) -> object:
-        if self.bar is None:
-            return None
-        bar = self.bar.__enter__()
-        return lambda step: bar.update(1)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+main.add_command(make_deliver_command(Command))
