@@ -4,7 +4,7 @@ Host keys come from the given known_hosts file only (a RejectPolicy that names t
 SHA256 fingerprint); keys are never looked up in ~/.ssh or an agent. Uploads are pipelined to
 `.NAME.part`, checked (size; sha256 read back for files up to the verify limit) and renamed with
 posix-rename@openssh.com. paramiko's and the socket layer's exceptions are mapped into
-batchkit.deliver's TransientError / PermanentError tree in one place, `_mapped`.
+batchkit.delivery_errors' TransientError / PermanentError tree in one place, `_mapped`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,19 @@ import posixpath
 import socket
 import stat
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import paramiko
 from paramiko.message import Message
 from paramiko.sftp import CMD_INIT, CMD_VERSION, SFTPError
 
-from batchkit.deliver import (AuthError, DeliveryError, DeliverySettings, HostKeyError, Outgoing, PermanentError,
-                              RemotePathError, SftpDrop, TransientError, UnsupportedServer)
+from batchkit.delivery_errors import (AuthError, DeliveryError, HostKeyError, PermanentError, RemotePathError,
+                                      TransientError, UnsupportedServer)
+from batchkit.delivery_files import Outgoing
+
+if TYPE_CHECKING:  # above this module (batchkit.destinations imports it when an SFTP drop connects)
+    from batchkit.delivery_settings import DeliverySettings
+    from batchkit.destinations import SftpDrop
 
 POSIX_RENAME = "posix-rename@openssh.com"
 _SFTP_VERSION = 3
