@@ -8,12 +8,17 @@ column a whole-row rule points at, and a message that says how to fix the value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
-from pandera import extensions
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from batchkit._pandera import extensions
 from batchkit.report import catalogue
 
 # Patterns (fullmatch) -------------------------------------------------------------------------
@@ -39,6 +44,7 @@ class Rule:
     params: tuple[str, ...]
     message: Callable[[str, dict[str, Any]], str]
     severity: str = ""
+    fn: Callable[..., pd.Series] | None = field(default=None, compare=False, repr=False)
 
     @property
     def level(self) -> str:
@@ -55,7 +61,7 @@ def rule(code: str, scope: str = "field", column: str | None = None, params: tup
     def wrap(fn: Callable) -> Callable:
         extensions.register_check_method(statistics=list(params), check_type="vectorized")(fn)
         text = message or (lambda value, ctx: catalogue()[code].title)
-        RULES[fn.__name__] = Rule(fn.__name__, code, scope, column, params, text, severity)
+        RULES[fn.__name__] = Rule(fn.__name__, code, scope, column, params, text, severity, fn)
         return fn
 
     return wrap
@@ -67,12 +73,53 @@ def _full(s: pd.Series, *patterns: str) -> pd.Series:
     return s.str.fullmatch(pattern).fillna(False).astype(bool)
 
 
+def arrow_of(s: pd.Series) -> pa.ChunkedArray | None:
+    """The pyarrow strings behind a text Series (no copy); None when it is not pyarrow-backed text."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        return s.array.__arrow_array__()
+    return None
+
+
+def text_series(arr: pa.Array | pa.ChunkedArray, like: pd.Series, index: pd.Index | None = None) -> pd.Series:
+    """pyarrow strings as a text Series of `like`'s dtype (no copy of large_string data)."""
+    return pd.Series(pd.arrays.ArrowStringArray(arr, dtype=like.dtype), index=index, copy=False)
+
+
+def _mask(result: pa.ChunkedArray, index: pd.Index, null: bool) -> pd.Series:
+    return pd.Series(result.fill_null(null).to_numpy(), index=index, dtype=bool)
+
+
 def _empty(s: pd.Series) -> pd.Series:
-    return s.str.len().fillna(0).eq(0)
+    """True where the value is empty (or missing)."""
+    arr = arrow_of(s)
+    if arr is None:
+        return s.str.len().fillna(0).eq(0)
+    return _mask(pc.equal(pc.binary_length(arr), 0), s.index, True)
+
+
+_BLANKS: dict[int, tuple[weakref.ref, np.ndarray]] = {}  # id(array) -> (array, its blank mask)
+
+
+def _forget(key: int, _: object) -> None:
+    _BLANKS.pop(key, None)
 
 
 def _blank(s: pd.Series) -> pd.Series:
-    return s.str.strip().str.len().fillna(0).eq(0)
+    """True where the value is empty or only whitespace (what pyarrow's trim removes).
+
+    pyarrow arrays are immutable, so the mask is remembered while the array lives: the frame
+    rules ask again and again about the same identifier and item columns.
+    """
+    arr = arrow_of(s)
+    if arr is None:
+        return s.str.strip().str.len().fillna(0).eq(0)
+    known = _BLANKS.get(id(arr))
+    if known is None or known[0]() is not arr:
+        blank = pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr)).fill_null(True).to_numpy()
+        blank.flags.writeable = False
+        known = (weakref.ref(arr, partial(_forget, id(arr))), blank)
+        _BLANKS[id(arr)] = known
+    return pd.Series(known[1], index=s.index, dtype=bool, copy=False)
 
 
 # Identifiers -----------------------------------------------------------------------------------

@@ -115,31 +115,43 @@ def _reparse_header(text: str, delim: str) -> tuple[list[str], int]:
 
 def read_csv_bytes(path: str, raw: bytes) -> Table:
     """Structural pass and records of a CSV file's bytes."""
-    text, found = decode(raw)
-    header, delim, header_found, header_lines = _parse_header(text)
+    text: str | None = None
+    found: list[Finding] = []
+    if raw.isascii():  # plain ASCII is UTF-8 without a BOM: only the header window needs text
+        head = raw[:HEADER_WINDOW].decode("ascii")
+    else:
+        text, found = decode(raw)
+        head = text
+    header, delim, header_found, header_lines = _parse_header(head)
     found += header_found
     if header is None:
         return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int), found)
     clean = not any(f.code == "BK001" for f in found)
     payload = raw[len(BOM):] if raw.startswith(BOM) else raw
-    fast = _fast_records(payload if clean else text.encode("utf-8"), header, delim, header_lines)
-    table = fast or _slow_records(text, header, delim, header_lines)
+    fast = _fast_records(payload if clean or text is None else text.encode("utf-8"), header, delim, header_lines)
+    table = fast or _slow_records(raw.decode("ascii") if text is None else text, header, delim, header_lines)
     table.path, table.findings = path, found + table.findings
     return table
 
 
 def _physical_lines(data: bytes) -> int | None:
     """Number of physical lines, or None when lone CRs make the count ambiguous."""
-    crs = data.count(b"\r")
-    if crs and crs != data.count(b"\r\n"):
-        return None
+    if b"\r" in data:
+        crs = data.count(b"\r")
+        if crs != data.count(b"\r\n"):
+            return None
     n = data.count(b"\n")
     return n + (1 if data and not data.endswith(b"\n") else 0)
 
 
 def _fast_records(data: bytes, header: list[str], delim: str, header_lines: int) -> Table | None:
-    """pyarrow read when every record is exactly one physical line; None otherwise."""
+    """pyarrow read when every record is exactly one physical line; None otherwise.
+
+    A ragged row makes pyarrow raise, which sends the file to the slow path (which reports it).
+    Without any quote character no value can hold a line break, so pyarrow may skip tracking them.
+    """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     if header_lines != 1 or b"\x00" in data:
@@ -147,31 +159,31 @@ def _fast_records(data: bytes, header: list[str], delim: str, header_lines: int)
     lines = _physical_lines(data)
     if lines is None:
         return None
-    invalid: list[object] = []
-
-    def on_invalid(row: object) -> str:
-        invalid.append(row)
-        return "skip"
-
     names = [str(i) for i in range(len(header))]
     try:
         tbl = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            pa.BufferReader(data),  # no copy, and no Python-level reads while pyarrow parses
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=b'"' in data,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                  null_values=[]),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    if invalid or tbl.num_rows != lines - 1:
+    if tbl.num_rows != lines - 1:
         return None
-    data = tbl.to_pandas()
-    data.columns = range(len(header))
+    blank = np.ones(tbl.num_rows, dtype=bool)
+    for column in tbl.columns:  # usually over after the first column: a blank row is empty in all
+        blank &= pc.equal(pc.binary_length(column), 0).to_numpy()
+        if not blank.any():
+            break
+    frame = tbl.to_pandas()
+    frame.columns = range(len(header))
     positions = np.arange(2, tbl.num_rows + 2)
-    return _drop_blank(Table("", header, data, positions, positions.copy(), delimiter=delim, records=tbl.num_rows))
+    table = Table("", header, frame, positions, positions.copy(), delimiter=delim, records=tbl.num_rows)
+    return _drop_blank(table, blank) if blank.any() else table
 
 
 def _slow_records(text: str, header: list[str], delim: str, header_lines: int) -> Table:
@@ -210,20 +222,12 @@ def _ragged(record: list[str], width: int, row: int, line: int) -> Finding:
                    value=",".join(record)[:80])
 
 
-def _drop_blank(table: Table) -> Table:
-    """Remove all-empty records (reported BK010) from a fast-path table."""
-    data = table.data
-    if data.empty:
-        return table
-    blank = np.ones(len(data), dtype=bool)
-    for col in data.columns:
-        blank &= (data[col].str.len().to_numpy() == 0)
-    if not blank.any():
-        return table
+def _drop_blank(table: Table, blank: np.ndarray) -> Table:
+    """Remove the all-empty records `blank` marks (reported BK010) from a fast-path table."""
     for i in np.flatnonzero(blank)[:100_000]:
         table.findings.append(finding("BK010", "blank row: delete it", row=int(table.rows[i]), line=int(table.lines[i])))
     keep = ~blank
-    table.data = data[keep].reset_index(drop=True)
+    table.data = table.data[keep].reset_index(drop=True)
     table.rows, table.lines = table.rows[keep], table.lines[keep]
     return table
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import pandera.pandas as pa
-
 import batchkit.checks_rows  # noqa: F401  (registers the row checks)
 import batchkit.checks_values  # noqa: F401  (registers the value checks)
+from batchkit._pandera import pa
 from batchkit.checks import RULES, Rule
 from batchkit.config import Config
 from batchkit.kinds import Kind, layout
@@ -32,34 +31,46 @@ def context(config: Config) -> dict[str, frozenset[str]]:
 
 @dataclass(frozen=True)
 class Compiled:
-    """A pandera schema and the frame's columns it expects."""
+    """The pandera schemas of one frame: per-field checks, whole-frame checks, and the rules used.
 
-    schema: pa.DataFrameSchema
+    `columns` runs on the rows the prefilter (batchkit.fastpath) cannot vouch for, `frame` on every
+    row; `column_rules` lists each column's per-field rules in the order `columns` runs them.
+    """
+
+    columns: pa.DataFrameSchema
+    frame: pa.DataFrameSchema
     rules: tuple[Rule, ...]
+    column_rules: dict[str, tuple[Rule, ...]]
 
 
 def _check(rule: Rule, ctx: dict[str, frozenset[str]]) -> pa.Check:
-    return getattr(pa.Check, rule.name)(**{p: ctx[p] for p in rule.params})
+    # Frames hold no missing values (absent cells are ""), so frame checks skip pandera's all-missing
+    # row test, a pass over the whole frame per check.
+    extra = {"ignore_na": False} if rule.scope == "frame" else {}
+    return getattr(pa.Check, rule.name)(**{p: ctx[p] for p in rule.params}, **extra)
 
 
 def _compile(fields: list[str], present: set[str], kind_checks: tuple[str, ...], ctx: dict) -> Compiled:
-    per_column: dict[str, list[pa.Check]] = {f: [] for f in fields}
-    frame: list[pa.Check] = []
+    per_column: dict[str, list[Rule]] = {f: [] for f in fields}
+    frame: list[Rule] = []
     used: list[Rule] = []
     for field in fields:
         if field in present:
             for name in layout().field_checks.get(field, ()):
-                per_column[field].append(_check(RULES[name], ctx))
+                per_column[field].append(RULES[name])
                 used.append(RULES[name])
     for name in kind_checks:
         rule = RULES[name]
         if rule.scope == "frame":
-            frame.append(_check(rule, ctx))
+            frame.append(rule)
         else:
-            per_column[rule.column or ""].append(_check(rule, ctx))
+            per_column[rule.column or ""].append(rule)
         used.append(rule)
-    columns = {f: pa.Column(checks=c, required=False, nullable=True) for f, c in per_column.items() if c}
-    return Compiled(pa.DataFrameSchema(columns, checks=frame), tuple(dict.fromkeys(used)))
+    column_rules = {f: tuple(rules) for f, rules in per_column.items() if rules}
+    columns = {f: pa.Column(checks=[_check(r, ctx) for r in rules], required=False, nullable=True)
+               for f, rules in column_rules.items()}
+    return Compiled(pa.DataFrameSchema(columns), pa.DataFrameSchema(checks=[_check(r, ctx) for r in frame]),
+                    tuple(dict.fromkeys(used)), column_rules)
 
 
 def record_schema(kind: Kind, present: set[str], config: Config) -> Compiled:

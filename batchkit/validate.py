@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
+from batchkit._pandera import pa
 from batchkit.batch import Targets, cross_file_findings, targets_of
-from batchkit.checks import RULES
-from batchkit.checks_rows import repeats
+from batchkit.checks import RULES, _blank
+from batchkit.checks_rows import (KEY, REPEATED, SKU_REPEATED, action_key, repeated, repeats,
+                                  sku_repeats_by_group)
 from batchkit.columns import Column, check_header, detect_kind, parse_header
 from batchkit.config import Config
+from batchkit.fastpath import suspects
 from batchkit.kinds import KIND_IDS, Kind, get_kind, layout
 from batchkit.read import Table, finding, read_table
 from batchkit.report import FileReport, Finding, Report
@@ -36,13 +40,18 @@ class Frames:
 def validate_paths(paths: list[str], config: Config, kind: str | None = None, sheet: str | None = None,
                    max_samples: int | None = None) -> Report:
     """Validate files as one batch (cross-file checks included)."""
+    return validate_tables([read_table(p, sheet) for p in paths], config, kind, max_samples)
+
+
+def validate_tables(tables: list[Table], config: Config, kind: str | None = None,
+                    max_samples: int | None = None) -> Report:
+    """Validate tables already read as one batch (cross-file checks included)."""
     report = Report()
     targets: list[Targets] = []
-    for path in paths:
-        table = read_table(path, sheet)
+    for table in tables:
         file_report, frames, k = validate_table(table, config, kind, max_samples)
         report.files.append(file_report)
-        if frames is not None and k is not None:
+        if len(tables) > 1 and frames is not None and k is not None:  # one file alone has no BK404
             targets.append(targets_of(len(report.files) - 1, k, frames.record, frames.items, table))
     for index, found in cross_file_findings(targets, [f.path for f in report.files]):
         for f in found:
@@ -96,6 +105,8 @@ def build_frames(table: Table, kind: Kind, usable: dict[tuple[str, int], Column]
         for field, group in sorted(k for k in usable if k[0] in kind.fields):
             record[lay.item_header(field, group)] = _cell(table, usable, field, group)
     rec = pd.DataFrame(record)
+    rec[KEY] = action_key(rec)
+    rec[REPEATED] = repeated(rec[KEY])
     rows, lines = table.rows, table.lines
 
     def raw_name(field: str, group: int) -> str:
@@ -122,28 +133,55 @@ def _melt(table: Table, kind: Kind, usable: dict[tuple[str, int], Column], rec: 
     lay = layout()
     groups = sorted({g for f, g in usable if f in kind.fields} | {1})
     dup = repeats(rec).to_numpy()
-    parts = []
+    parts, used = [], []
     for g in groups:
         part = pd.DataFrame({f: _cell(table, usable, f, g) for f in kind.fields})
-        used = np.ones(len(part), dtype=bool) if g == 1 else (part.apply(lambda s: s.str.strip().str.len().gt(0)).any(axis=1)).to_numpy()
+        used.append(np.ones(len(part), dtype=bool) if g == 1 else np.logical_or.reduce(
+            [~_blank(part[f]).to_numpy() for f in kind.fields]))
         for f in lay.identifiers:
             part[f] = rec[f]
         part["_rec"] = np.arange(len(part))
         part["_group"] = g
         part["_dup"] = dup
-        parts.append(part[used])
+        part[KEY] = rec[KEY]
+        parts.append(part)
+    candidates = sku_repeats_by_group(rec, dup, [part["Sku"] for part in parts])
+    for i, part in enumerate(parts):
+        if candidates is not None:
+            part[SKU_REPEATED] = candidates[i]
+        parts[i] = part if used[i].all() else part[used[i]]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """pandera's failure cases of a lazy validation (None when everything passed)."""
+    try:
+        schema.validate(frame, lazy=True, inplace=True)
+    except pa.errors.SchemaErrors as exc:
+        return exc.failure_cases
+    return None
+
+
 def _collect(compiled: Compiled, frame: pd.DataFrame, locate: Locate, fr: FileReport, ctx: dict) -> None:
-    """Run a compiled schema lazily and turn its failure cases into counted findings."""
+    """Run the compiled schemas lazily and turn their failure cases into counted findings.
+
+    Frame checks see every row; per-field checks see the rows the prefilter cannot vouch for
+    (found in other threads while the frame checks run). The failure cases come in pandera's
+    order: frame checks first, then column by column.
+    """
     if frame.empty:
         return
-    try:
-        compiled.schema.validate(frame, lazy=True)
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        pending = suspects(frame, compiled.column_rules, ctx, pool)
+        found = [_failures(compiled.frame, frame)]
+        rows = pending()
+    if rows.any():
+        checked = [c for c in compiled.column_rules if c in frame.columns]
+        found.append(_failures(compiled.columns, frame.loc[rows, checked] if not rows.all() else frame))
+    parts = [c for c in found if c is not None]
+    if not parts:
         return
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
+    cases = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     cases = cases[cases["index"].notna()]
     names = cases["check"].astype(str).str.split("(", n=1).str[0]
     frame_rule = names.map(lambda n: RULES[n].scope == "frame" if n in RULES else False).astype(bool)
