@@ -17,7 +17,7 @@ import pandas as pd
 
 from batchkit.buildconfig import BuildSettings
 from batchkit.buildinput import Lines, column_name, currency_codes, map_reasons, money, whole_numbers
-from batchkit.money import format_money, quantize
+from batchkit.money import format_many, quantize
 from batchkit.report import Finding
 
 ORDER_COLUMNS = ("ActionId", "OrderId", "ActionTrackerId")
@@ -118,7 +118,11 @@ def _line_amounts(lines: Lines, qty: np.ndarray, new_qty: np.ndarray, currency: 
     """Original and new line amounts as Decimals (unit price x quantity, or a line amount scaled)."""
     if "unit_price" in lines.frame:
         price = money(lines, "unit_price", currency)
-        return price * qty, price * new_qty
+        orig = price * qty
+        new = orig.copy()  # unchanged lines keep their amount; only changed ones are multiplied again
+        changed = new_qty != qty
+        new[changed] = price[changed] * new_qty[changed]
+        return orig, new
     total = money(lines, "line_amount", currency)
     cur = currency.tolist() if currency is not None else [None] * len(total)
     new = np.empty(len(total), dtype=object)
@@ -132,12 +136,20 @@ def _check_conflicts(lines: Lines, groups: Orders) -> None:
     for role in ("action_id", "action_tracker_id", "currency", "customer_status"):
         if role not in lines.frame:
             continue
-        values = lines.frame[role].str.strip().to_numpy(dtype=object)
-        first = groups.spread(values[groups.first])
-        for i in np.flatnonzero(values != first):
+        values = lines.frame[role].str.strip()
+        codes, _ = pd.factorize(values, sort=False)
+        first_codes = groups.spread(codes[groups.first])
+        for i in np.flatnonzero(codes != first_codes):
             name = column_name(lines, role)
-            lines.problem("BK504", int(i), name, str(values[i]),
-                          f"{name} {values[i]!r} differs from {first[i]!r} on this order's first line")
+            here, there = values.iat[i], values.iat[groups.first[_order_of(groups, int(i))]]
+            lines.problem("BK504", int(i), name, str(here),
+                          f"{name} {here!r} differs from {there!r} on this order's first line")
+
+
+def _order_of(groups: Orders, line: int) -> int:
+    """The order index of one line (for messages; not vectorized)."""
+    position = int(np.flatnonzero(groups.order == line)[0])
+    return int(np.searchsorted(groups.starts, position, side="right") - 1)
 
 
 def _identifiers(lines: Lines, groups: Orders, settings: BuildSettings) -> pd.DataFrame:
@@ -178,7 +190,7 @@ def _order_reversals(ids: pd.DataFrame, mask: np.ndarray, orig_total: np.ndarray
 def _order_modifications(lines: Lines, ids: pd.DataFrame, mask: np.ndarray, new_total: np.ndarray,
                          cur: np.ndarray, reason: np.ndarray, groups: Orders) -> pd.DataFrame:
     out = ids[mask].copy()
-    out["Amount"] = [format_money(t, c) for t, c in zip(new_total[mask], cur[mask])]
+    out["Amount"] = format_many(new_total[mask], cur[mask])
     out["CurrencyCode"] = cur[mask]
     status = lines.frame["customer_status"].str.strip().to_numpy(dtype=object)[groups.first] if "customer_status" in lines.frame else np.full(len(cur), "", dtype=object)
     out["CustomerStatus"] = status[mask]
@@ -204,7 +216,7 @@ def _item_records(result: BuildResult, lines: Lines, ids: pd.DataFrame, groups: 
         out = ids.iloc[order_of_line[idx]].reset_index(drop=True)
         out["Sku"] = sku[idx]
         if kind == "item-modification":
-            out["Amount"] = [format_money(a, c) for a, c in zip(new[idx], cur[idx])]
+            out["Amount"] = format_many(new[idx], cur[idx])
         else:
             out["Amount"] = "0"
         out["Quantity"] = new_qty[idx].astype(str)

@@ -51,38 +51,57 @@ def column_name(lines: Lines, role: str) -> str:
     return lines.frame.attrs["names"].get(role, role)
 
 
+def _distinct(text: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes and distinct values of a text column: exports repeat prices and quantities, so each
+    distinct text is parsed once and the result taken back per line."""
+    codes, uniques = pd.factorize(text, sort=False)
+    return codes, [str(u) for u in uniques]
+
+
 def whole_numbers(lines: Lines, role: str) -> np.ndarray:
     """Parse a quantity column to int64; bad values become BK502 findings (and 0)."""
     text = lines.frame[role].astype(str)
-    ok = text.str.fullmatch(_WHOLE.pattern).fillna(False).to_numpy(dtype=bool)
+    codes, uniques = _distinct(text)
+    parsed = [_WHOLE.fullmatch(u) for u in uniques]
+    ok = np.array([m is not None for m in parsed], dtype=bool)[codes]
     for i in np.flatnonzero(~ok):
         value = text.iat[i]
         lines.problem("BK502", int(i), column_name(lines, role), value,
                       f"{column_name(lines, role)} {value!r} is not a whole number >= 0")
-    digits = text.str.strip().str.replace(r"\.0*$", "", regex=True).where(ok, "0")
-    return digits.astype("int64").to_numpy()
+    values = np.array([int(m.group(1)) if m else 0 for m in parsed], dtype=np.int64)
+    return values[codes] if len(codes) else np.empty(0, np.int64)
 
 
 def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
-    """Parse a money column to Decimal objects (exact); bad or too precise values become findings."""
+    """Parse a money column to exact Decimal objects; bad or too precise values become findings."""
     text = lines.frame[role].astype(str)
     name = column_name(lines, role)
-    plain = text.str.fullmatch(_MONEY).fillna(False).to_numpy(dtype=bool)
+    codes, uniques = _distinct(text)
+    parsed = [Decimal(u.strip()) if _MONEY.fullmatch(u) else None for u in uniques]
+    plain = np.array([d is not None for d in parsed], dtype=bool)[codes]
     for i in np.flatnonzero(~plain):
         lines.problem("BK503", int(i), name, text.iat[i], f"{name} {text.iat[i]!r} is not a plain decimal (e.g. 19.99)")
-    fraction = text.str.strip().str.replace(r"^[^.]*\.?", "", regex=True).str.replace(r"0+$", "", regex=True)
-    decimals = fraction.str.len().fillna(0).to_numpy(dtype=np.int64)
-    codes = currency.to_numpy(dtype=object) if currency is not None else np.full(len(text), "", dtype=object)
-    allowed = np.array([_places(c) for c in codes], dtype=np.int64) if len(codes) else np.empty(0, np.int64)
+    decimals = np.array([_decimals(d) for d in parsed], dtype=np.int64)[codes]
+    cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(text), "", dtype=object)
+    cur_codes, cur_uniques = pd.factorize(cur, sort=False)
+    allowed = np.array([_places(str(c)) for c in cur_uniques], dtype=np.int64)[cur_codes] if len(cur) else decimals
     for i in np.flatnonzero(plain & (decimals > allowed)):
         lines.problem("BK507", int(i), name, text.iat[i],
-                      f"{name} {text.iat[i]!r} has more decimals than {codes[i] or 'the currency'} allows")
-    values = np.array([Decimal(v.strip()) if ok else _ZERO for v, ok in zip(text.tolist(), plain.tolist())], dtype=object)
-    return values
+                      f"{name} {text.iat[i]!r} has more decimals than {cur[i] or 'the currency'} allows")
+    values = np.array([d if d is not None else _ZERO for d in parsed], dtype=object)
+    return values[codes] if len(codes) else np.empty(0, dtype=object)
 
 
-_MONEY = r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*"
+_MONEY = re.compile(r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 _ZERO = Decimal(0)
+
+
+def _decimals(value: Decimal | None) -> int:
+    """Significant decimal places of a value (trailing zeros do not count)."""
+    if value is None or value == 0:
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def _places(currency: str) -> int:

@@ -29,8 +29,8 @@ SCIENTIFIC = r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+"
 FLOAT_TAIL = r"\d+\.0+"
 ACTION_ID = r"\d+(?:\.\d+)*"
 TRACKER_ID = r"[1-9]\d*"
-CONTROL = r".*[\x00-\x1f\x7f].*"
-FORMULA = r"[=+\-@\t\r].*"
+CONTROL = r"(?s:.*[\x00-\x1f\x7f].*)"  # (?s): a line break anywhere counts
+FORMULA = r"(?s:[=+\-@\t\r].*)"
 
 
 @dataclass(frozen=True)

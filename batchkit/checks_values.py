@@ -51,13 +51,13 @@ def amount_decimals(s: pd.Series) -> pd.Series:
 
 @rule("BK204", message=lambda v, c: f"Amount {v!r} is above impact.com's maximum of 999999.99")
 def amount_max(s: pd.Series) -> pd.Series:
-    return ~_full(s, r"0*[1-9]\d{6,}(?:\.\d*)?")
+    return ~_full(s, r"0*[1-9]\d{6,}(?:\.\d*)?", r"0*999999\.99\d*[1-9]\d*")
 
 
 @rule("BK205", column="Amount",
       message=lambda v, c: f"a reversal's Amount must be 0, not {v!r}: move changed amounts to a modification file")
 def reversal_amount_nonzero(s: pd.Series) -> pd.Series:
-    return ~(_full(s, PLAIN) & ~_full(s, ZERO))
+    return ~(_full(s, PLAIN, NEGATIVE) & ~_full(s, ZERO, f"-(?:{ZERO})"))
 
 
 @rule("BK206", column="Amount",

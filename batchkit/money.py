@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import numpy as np
+
 from batchkit.schemas import currencies
 
 PLATFORM_DECIMALS = 2
@@ -47,3 +49,16 @@ def quantize(value: Decimal, currency: str | None) -> Decimal:
 def format_money(value: Decimal, currency: str | None) -> str:
     """The exact text written for an amount: `59.97`, `1000` for JPY; never exponent notation."""
     return format(quantize(value, currency), "f")
+
+
+def format_many(values: np.ndarray, currencies_: np.ndarray) -> list[str]:
+    """format_money for many amounts; each distinct (amount, currency) is formatted once."""
+    cache: dict[tuple[Decimal, str], str] = {}
+    out = []
+    for value, currency in zip(values.tolist(), currencies_.tolist()):
+        key = (value, currency or "")
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = format_money(value, currency)
+        out.append(text)
+    return out

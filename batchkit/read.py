@@ -176,7 +176,7 @@ def _fast_records(data: bytes, header: list[str], delim: str, header_lines: int)
         return None
     blank = np.ones(tbl.num_rows, dtype=bool)
     for column in tbl.columns:  # usually over after the first column: a blank row is empty in all
-        blank &= pc.equal(pc.binary_length(column), 0).to_numpy()
+        blank &= pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column)), 0).to_numpy()
         if not blank.any():
             break
     frame = tbl.to_pandas()
@@ -189,7 +189,7 @@ def _fast_records(data: bytes, header: list[str], delim: str, header_lines: int)
 def _slow_records(text: str, header: list[str], delim: str, header_lines: int) -> Table:
     """Pure-Python read that knows where each record starts; reports ragged and blank rows."""
     width = len(header)
-    reader = csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delim)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     found: list[Finding] = []
     kept: list[list[str]] = []
     rows: list[int] = []
