@@ -85,6 +85,12 @@ def text_series(arr: pa.Array | pa.ChunkedArray, like: pd.Series, index: pd.Inde
     return pd.Series(pd.arrays.ArrowStringArray(arr, dtype=like.dtype), index=index, copy=False)
 
 
+def empty_text(n: int) -> pd.Series:
+    """A text Series of `n` empty strings (without building a list of them)."""
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
+    return pd.Series(pd.array(pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(b"")), dtype="str"))
+
+
 def _mask(result: pa.ChunkedArray, index: pd.Index, null: bool) -> pd.Series:
     return pd.Series(result.fill_null(null).to_numpy(), index=index, dtype=bool)
 

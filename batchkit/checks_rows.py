@@ -71,15 +71,19 @@ def _hashes(arr: pa.ChunkedArray) -> np.ndarray | None:
         if not pa.types.is_large_string(chunk.type):
             return None
         n = len(chunk)
+        if n == 0:
+            continue
         offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=n + 1, offset=chunk.offset * 8)
         starts, lengths = offsets[:-1], np.diff(offsets)
-        if n and lengths.max() > MAX_HASHED_BYTES:
+        if lengths.max() > MAX_HASHED_BYTES:
             return None
-        data = np.zeros(int(offsets[-1]) + 8, dtype=np.uint8)  # 8 spare bytes: no word runs past the end
-        data[: int(offsets[-1])] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=int(offsets[-1]))
+        end = int(offsets[-1])
+        data = np.zeros(end + 8, dtype=np.uint8)  # 8 spare bytes: no word runs past the end
+        if end:
+            data[:end] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=end)
         words = np.lib.stride_tricks.as_strided(data, shape=(len(data) - 7, 8), strides=(1, 1))
         h = lengths.astype(np.uint64) * _MIX
-        for at in range(0, int(lengths.max()) if n else 0, 8):
+        for at in range(0, int(lengths.max()), 8):
             word = words[np.minimum(starts + at, len(data) - 8)].view("<u8").ravel()
             kept = np.clip(lengths - at, 0, 8).astype(np.uint64) * np.uint64(8)  # bits of this value
             word &= np.where(kept >= 64, np.uint64(2**64 - 1), (np.uint64(1) << (kept % np.uint64(64))) - np.uint64(1))

@@ -175,8 +175,8 @@ def _fast_records(data: bytes, header: list[str], delim: str, header_lines: int)
     if tbl.num_rows != lines - 1:
         return None
     blank = np.ones(tbl.num_rows, dtype=bool)
-    for column in tbl.columns:  # usually over after the first column: a blank row is empty in all
-        blank &= pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column)), 0).to_numpy()
+    for column in tbl.columns:  # usually over after the first column: a blank row has no text in any cell
+        blank &= pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)).to_numpy()  # = trims to ""
         if not blank.any():
             break
     frame = tbl.to_pandas()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from batchkit._pandera import pa
 from batchkit.batch import Targets, cross_file_findings, targets_of
-from batchkit.checks import RULES, _blank
+from batchkit.checks import RULES, _blank, empty_text
 from batchkit.checks_rows import (KEY, REPEATED, SKU_REPEATED, action_key, repeated, repeats,
                                   sku_repeats_by_group)
 from batchkit.columns import Column, check_header, detect_kind, parse_header
@@ -91,7 +91,7 @@ def _cell(table: Table, usable: dict[tuple[str, int], Column], field: str, group
     col = usable.get((field, group))
     n = len(table.data)
     if col is None:
-        return pd.Series([""] * n, dtype="str")
+        return empty_text(n)
     return table.data[col.position].fillna("").reset_index(drop=True)
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the shipped samples: build the sample exports into batch files, validate
-# them, then show what batchkit says about a deliberately broken file. Creates .venv on first use.
+# them, deliver them to ./outbox (exactly once), then show what batchkit says about a broken file. Creates .venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -16,11 +16,16 @@ echo "== 2. validate what was built, as one batch =="
 $bk validate "$out"/*.csv
 
 echo
-echo "== 3. validate the sample batch files (four kinds, one batch) =="
+echo "== 3. deliver them, exactly once, to the local outbox (the default destination) =="
+$bk deliver "$out"/*.csv --to outbox
+echo "outbox now holds: $(ls outbox | wc -l) file(s); run the demo again: the same content is skipped, not sent twice"
+
+echo
+echo "== 4. validate the sample batch files (four kinds, one batch) =="
 $bk validate samples/batch/*.csv
 
 echo
-echo "== 4. the broken sample: findings a finance user can act on (exit code 1 expected) =="
+echo "== 5. the broken sample: findings a finance user can act on (exit code 1 expected) =="
 set +e
 $bk validate samples/broken/acme_order-modifications_broken.csv --max-samples 3
 code=$?
