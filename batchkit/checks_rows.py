@@ -66,31 +66,32 @@ MAX_HASHED_BYTES = 64  # longer values are compared by pandas directly
 
 def _hashes(arr: pa.ChunkedArray) -> np.ndarray | None:
     """A 64-bit hash of every string (its length, then 8 bytes at a time); None for long values."""
-    out = []
+    chunks = []
     for chunk in arr.chunks:
         if not pa.types.is_large_string(chunk.type):
             return None
-        n = len(chunk)
-        if n == 0:
-            continue
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=n + 1, offset=chunk.offset * 8)
-        starts, lengths = offsets[:-1], np.diff(offsets)
-        if lengths.max() > MAX_HASHED_BYTES:
-            return None
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk) + 1, offset=chunk.offset * 8)
+            chunks.append((chunk, offsets, np.diff(offsets)))
+    width = max((int(lengths.max()) for _, _, lengths in chunks), default=0)  # the same word count for all
+    if width > MAX_HASHED_BYTES:
+        return None
+    out = [np.zeros(0, dtype=np.uint64)]
+    for chunk, offsets, lengths in chunks:
         end = int(offsets[-1])
         data = np.zeros(end + 8, dtype=np.uint8)  # 8 spare bytes: no word runs past the end
         if end:
             data[:end] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=end)
         words = np.lib.stride_tricks.as_strided(data, shape=(len(data) - 7, 8), strides=(1, 1))
         h = lengths.astype(np.uint64) * _MIX
-        for at in range(0, int(lengths.max()), 8):
-            word = words[np.minimum(starts + at, len(data) - 8)].view("<u8").ravel()
+        for at in range(0, width, 8):
+            word = words[np.minimum(offsets[:-1] + at, end)].view("<u8").ravel()
             kept = np.clip(lengths - at, 0, 8).astype(np.uint64) * np.uint64(8)  # bits of this value
             word &= np.where(kept >= 64, np.uint64(2**64 - 1), (np.uint64(1) << (kept % np.uint64(64))) - np.uint64(1))
             h = (h ^ word) * _MIX
             h ^= h >> np.uint64(29)
         out.append(h)
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint64)
+    return np.concatenate(out)
 
 
 def _cells(df: pd.DataFrame) -> list[str]:

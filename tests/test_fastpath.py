@@ -80,6 +80,20 @@ def test_action_key_and_repeats_match_their_definitions() -> None:
     assert not repeated(unique).any()
 
 
+def test_repeated_across_chunks_and_slices() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    rng = random.Random(5)
+    for _ in range(200):
+        parts = [[rng.choice(["a", "b", "", "9.2E+12\x1f-x", "x" * rng.randint(0, 70)]) for _ in range(rng.randint(0, 12))]
+                 for _ in range(rng.randint(1, 4))]
+        chunked = pa.chunked_array([pa.array(p, pa.large_string()) for p in parts], type=pa.large_string())
+        s = pd.Series(pd.arrays.ArrowStringArray(chunked, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+        for t in (s, s.iloc[rng.randint(0, 3):]):
+            assert repeated(t).tolist() == t.duplicated(keep=False).tolist(), parts
+
+
 NASTY = {
     "ActionId": ["", " ", "12345.0", "9.21737E+12", "1000..1", "abc", "1000.1.1 ", "\u0661.2.3", "1000.4600.158133"],
     "OrderId": ["", " ", "ORD\x01", "x" * 65, "1E5", "=X", "-5", " ORD-1", "ORD-00000001", "123.0"],
