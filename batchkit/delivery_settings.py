@@ -89,7 +89,7 @@ def resolve_settings(config: Config, flags: Mapping[str, Any] | None = None,
         key_file=Path(chosen["key_file"]).expanduser() if "key_file" in chosen else None,
         known_hosts=Path(chosen["known_hosts"]).expanduser() if "known_hosts" in chosen else None,
         state_dir=Path(chosen["state_dir"]).expanduser() if "state_dir" in chosen else default_state_dir(env),
-        timeout=float(table.get("timeout", 30.0)), retries=int(table.get("retries", 4)),
+        timeout=float(table.get("timeout", 30.0)), retries=int(table.get("retries", 4)),  # seconds: not money
         password=env.get("BATCHKIT_SFTP_PASSWORD") or None, passphrase=env.get("BATCHKIT_KEY_PASSPHRASE") or None,
         config=config)
     if isinstance(parse_destination(settings.to), SftpDrop):
