@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from batchkit.buildconfig import BuildSettings
-from batchkit.buildinput import Lines, column_name, currency_codes, map_reasons, money, whole_numbers
-from batchkit.money import format_many, quantize
+from batchkit.buildinput import Lines, codes_of, column_name, currency_codes, map_reasons, money_units, whole_numbers
+from batchkit.fixedpoint import minor_units, powers, round_half_up, sums_by, text, to_decimal
 from batchkit.report import Finding
 
 ORDER_COLUMNS = ("ActionId", "OrderId", "ActionTrackerId")
@@ -56,7 +58,7 @@ class Orders:
 
 def group_orders(keys: pd.Series) -> Orders:
     """Group lines by order key, keeping the input order of orders and of lines within them."""
-    codes, _ = pd.factorize(keys, sort=False)
+    codes = codes_of(keys)
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(order) else np.empty(0, int)
@@ -70,7 +72,8 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     currency = currency_codes(lines)
     qty = whole_numbers(lines, "quantity")
     new_qty = _new_quantities(lines, qty)
-    orig, new = _line_amounts(lines, qty, new_qty, currency)
+    cur_line = currency.to_numpy(dtype=object) if currency is not None else np.full(len(f), "", dtype=object)
+    orig, new, scale = _line_amounts(lines, qty, new_qty, currency, cur_line)
     groups = group_orders(f["order_id"])
     _check_conflicts(lines, groups)
     changed_line = new_qty != qty
@@ -81,15 +84,17 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     reasons = map_reasons(lines, changed_line, settings.reasons, accepted)
     ids = _identifiers(lines, groups, settings)
     result = BuildResult({}, lines.findings, orders=len(groups.starts), lines=len(f), skipped=lines.skipped)
+    amounts = Amounts(scale, cur_line)
     order_reason = _first_changed(groups, changed_line, reasons)
     orig_total, new_total = groups.reduce(orig, np.add), groups.reduce(new, np.add)
-    cur = currency.to_numpy(dtype=object)[groups.first] if currency is not None else np.full(len(groups.first), "", dtype=object)
+    cur = cur_line[groups.first]
     _add(result, "order-reversal", _order_reversals(ids, reversal, orig_total, order_reason))
     if settings.level == "order":
-        _add(result, "order-modification", _order_modifications(lines, ids, partial, new_total, cur, order_reason, groups))
+        _add(result, "order-modification", _order_modifications(lines, ids, partial, new_total, amounts.at(groups.first),
+                                                                order_reason, groups))
     else:
-        _item_records(result, lines, ids, groups, partial, changed_line, new_qty, new, reasons, currency)
-    _summarize(result, groups, reversal | partial, orig_total, new_total, cur, changed_line)
+        _item_records(result, lines, ids, groups, partial, changed_line, new_qty, new, reasons, amounts)
+    _summarize(result, reversal | partial, orig_total - new_total, amounts.at(groups.first), changed_line)
     return result
 
 
@@ -114,36 +119,55 @@ def _new_quantities(lines: Lines, qty: np.ndarray) -> np.ndarray:
     return np.clip(new, 0, None)
 
 
-def _line_amounts(lines: Lines, qty: np.ndarray, new_qty: np.ndarray, currency: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
-    """Original and new line amounts as Decimals (unit price x quantity, or a line amount scaled)."""
+def _line_amounts(lines: Lines, qty: np.ndarray, new_qty: np.ndarray, currency: pd.Series | None,
+                  cur: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Original and new line amounts, exact integers of 10**-scale (fixedpoint.py), and the scale:
+    unit price x quantity, or a line amount scaled to the new quantity and rounded half-up to the
+    currency's minor unit."""
+    factor = int(qty.max()) if len(qty) else 1
     if "unit_price" in lines.frame:
-        price = money(lines, "unit_price", currency)
-        orig = price * qty
-        new = orig.copy()  # unchanged lines keep their amount; only changed ones are multiplied again
-        changed = new_qty != qty
-        new[changed] = price[changed] * new_qty[changed]
-        return orig, new
-    total = money(lines, "line_amount", currency)
-    cur = currency.tolist() if currency is not None else [None] * len(total)
-    new = np.empty(len(total), dtype=object)
-    for i, (amount, q, n) in enumerate(zip(total, qty.tolist(), new_qty.tolist())):
-        new[i] = amount if n == q else (quantize(amount * n / q, cur[i]) if q else Decimal(0))
-    return total, new
+        price, scale = money_units(lines, "unit_price", currency, factor)
+        return price * qty, price * new_qty, scale
+    total, scale = money_units(lines, "line_amount", currency, factor)
+    held = np.maximum(qty, 1)  # lines ordered at 0 are worth 0 once changed (q == 0 below)
+    step = powers(scale - minor_units(cur), total)
+    scaled = round_half_up(total * new_qty, held * step) * step
+    new = np.where(new_qty == qty, total, np.where(qty == 0, 0, scaled))
+    return total, new.astype(total.dtype), scale
+
+
+@dataclass
+class Amounts:
+    """How amounts are counted (10**-scale units) and each line's currency, for writing them."""
+
+    scale: int
+    currency: np.ndarray
+
+    def at(self, positions: np.ndarray) -> Amounts:
+        return Amounts(self.scale, self.currency[positions])
+
+    def text(self, units: np.ndarray, mask: np.ndarray | slice = slice(None)) -> pd.api.extensions.ExtensionArray:
+        return pd.array(text(units, self.scale, self.currency[mask]), dtype="str")
 
 
 def _check_conflicts(lines: Lines, groups: Orders) -> None:
     """BK504: lines of one order disagreeing on an order-level value."""
-    for role in ("action_id", "action_tracker_id", "currency", "customer_status"):
-        if role not in lines.frame:
-            continue
+    roles = [r for r in ("action_id", "action_tracker_id", "currency", "customer_status") if r in lines.frame]
+    first_line = pa.array(groups.spread(groups.first)) if roles else None
+    for role in roles:
         values = lines.frame[role].str.strip()
-        codes, _ = pd.factorize(values, sort=False)
-        first_codes = groups.spread(codes[groups.first])
-        for i in np.flatnonzero(codes != first_codes):
+        differs = pc.not_equal(_arrow(values), _arrow(values).take(first_line))
+        for i in np.flatnonzero(differs.to_numpy(zero_copy_only=False)):
             name = column_name(lines, role)
             here, there = values.iat[i], values.iat[groups.first[_order_of(groups, int(i))]]
             lines.problem("BK504", int(i), name, str(here),
                           f"{name} {here!r} differs from {there!r} on this order's first line")
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    """A text column as one pyarrow array without nulls."""
+    array = pa.array(values.astype("str").array)
+    return pc.fill_null(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array, "")
 
 
 def _order_of(groups: Orders, line: int) -> int:
@@ -156,13 +180,18 @@ def _identifiers(lines: Lines, groups: Orders, settings: BuildSettings) -> pd.Da
     """ActionId / OrderId / ActionTrackerId per order, from its first line (or the constant)."""
     f, first = lines.frame, groups.first
     n = len(first)
-    action = f["action_id"].str.strip().to_numpy(dtype=object)[first] if "action_id" in f else np.full(n, "", dtype=object)
+
+    def at_first(role: str, strip: bool = True) -> np.ndarray:
+        column = f[role].take(first).reset_index(drop=True)
+        return (column.str.strip() if strip else column).to_numpy(dtype=object)
+
+    action = at_first("action_id") if "action_id" in f else np.full(n, "", dtype=object)
     if "action_tracker_id" in f:
-        tracker = f["action_tracker_id"].str.strip().to_numpy(dtype=object)[first]
+        tracker = at_first("action_tracker_id")
     else:
         tracker = np.full(n, settings.action_tracker_id or "", dtype=object)
-    ids = pd.DataFrame({"ActionId": action, "OrderId": f["order_id"].to_numpy(dtype=object)[first],
-                        "ActionTrackerId": tracker}, dtype="str")
+    ids = pd.DataFrame({"ActionId": action, "OrderId": at_first("order_id", strip=False), "ActionTrackerId": tracker},
+                       dtype="str")
     bad = ~ids["ActionTrackerId"].str.fullmatch(r"[1-9]\d*").fillna(False) & ids["ActionId"].eq("")
     for k in np.flatnonzero(bad.to_numpy()):
         value = str(tracker[k])
@@ -182,17 +211,17 @@ def _first_changed(groups: Orders, changed_line: np.ndarray, reasons: np.ndarray
 
 def _order_reversals(ids: pd.DataFrame, mask: np.ndarray, orig_total: np.ndarray, reason: np.ndarray) -> pd.DataFrame:
     out = ids[mask].copy()
-    out["Amount"] = ["0" if t != 0 else "" for t in orig_total[mask]]
+    out["Amount"] = np.where(orig_total[mask] != 0, "0", "")
     out["Reason"] = reason[mask]
     return out
 
 
 def _order_modifications(lines: Lines, ids: pd.DataFrame, mask: np.ndarray, new_total: np.ndarray,
-                         cur: np.ndarray, reason: np.ndarray, groups: Orders) -> pd.DataFrame:
+                         amounts: Amounts, reason: np.ndarray, groups: Orders) -> pd.DataFrame:
     out = ids[mask].copy()
-    out["Amount"] = format_many(new_total[mask], cur[mask])
-    out["CurrencyCode"] = cur[mask]
-    status = lines.frame["customer_status"].str.strip().to_numpy(dtype=object)[groups.first] if "customer_status" in lines.frame else np.full(len(cur), "", dtype=object)
+    out["Amount"] = amounts.text(new_total[mask], mask)
+    out["CurrencyCode"] = amounts.currency[mask]
+    status = lines.frame["customer_status"].str.strip().to_numpy(dtype=object)[groups.first] if "customer_status" in lines.frame else np.full(len(mask), "", dtype=object)
     out["CustomerStatus"] = status[mask]
     out["Reason"] = reason[mask]
     return out
@@ -200,31 +229,35 @@ def _order_modifications(lines: Lines, ids: pd.DataFrame, mask: np.ndarray, new_
 
 def _item_records(result: BuildResult, lines: Lines, ids: pd.DataFrame, groups: Orders, partial: np.ndarray,
                   changed_line: np.ndarray, new_qty: np.ndarray, new: np.ndarray, reasons: np.ndarray,
-                  currency: pd.Series | None) -> None:
+                  amounts: Amounts) -> None:
     """Item-level modifications (new quantity > 0) and reversals (new quantity 0) of partial orders."""
     f = lines.frame
     order_of_line = groups.spread(np.arange(len(groups.starts)))
     take = changed_line & partial[order_of_line]
-    sku = f["sku"].str.strip().to_numpy(dtype=object) if "sku" in f else np.full(len(f), "", dtype=object)
-    for i in np.flatnonzero(take & (sku == "")):
+    sku = _text(f, "sku", strip=True)
+    for i in np.flatnonzero(take & sku.eq("").to_numpy()):
         lines.problem("BK509", int(i), column_name(lines, "sku"), "", "this changed line has no Sku")
-    cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(f), "", dtype=object)
-    category = f["category"].to_numpy(dtype=object) if "category" in f else np.full(len(f), "", dtype=object)
+    category = _text(f, "category")
     for kind, select in (("item-modification", take & (new_qty > 0)), ("item-reversal", take & (new_qty == 0))):
         idx = np.flatnonzero(select)
         idx = idx[np.argsort(order_of_line[idx], kind="stable")]
-        out = ids.iloc[order_of_line[idx]].reset_index(drop=True)
-        out["Sku"] = sku[idx]
+        out = ids.take(order_of_line[idx]).reset_index(drop=True)
+        out["Sku"] = sku.array.take(idx)
+        out["Amount"] = amounts.text(new[idx], idx) if kind == "item-modification" else "0"
+        out["Quantity"] = pd.array(pc.cast(pa.array(new_qty[idx]), pa.string()), dtype="str")
         if kind == "item-modification":
-            out["Amount"] = format_many(new[idx], cur[idx])
-        else:
-            out["Amount"] = "0"
-        out["Quantity"] = new_qty[idx].astype(str)
-        if kind == "item-modification":
-            out["Category"] = category[idx]
+            out["Category"] = category.array.take(idx)
         out["Reason"] = reasons[idx]
         out["_order"] = order_of_line[idx]
         _add(result, kind, out)
+
+
+def _text(frame: pd.DataFrame, role: str, strip: bool = False) -> pd.Series:
+    """A role's text column ('' for every line when the role is unmapped)."""
+    if role not in frame:
+        return pd.Series("", index=frame.index, dtype="str")
+    column = frame[role].astype("str")
+    return column.str.strip() if strip else column
 
 
 def _add(result: BuildResult, kind: str, records: pd.DataFrame) -> None:
@@ -232,13 +265,14 @@ def _add(result: BuildResult, kind: str, records: pd.DataFrame) -> None:
         result.records[kind] = records.reset_index(drop=True)
 
 
-def _summarize(result: BuildResult, groups: Orders, touched: np.ndarray, orig_total: np.ndarray,
-               new_total: np.ndarray, cur: np.ndarray, changed_line: np.ndarray) -> None:
-    for c, before, after in zip(cur[touched], orig_total[touched], new_total[touched]):
-        key = c or "(account currency)"
-        result.removed[key] = result.removed.get(key, Decimal(0)) + (before - after)
-    result.removed = {k: v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if k == "(account currency)" else quantize(v, k)
-                      for k, v in sorted(result.removed.items())}
+def _summarize(result: BuildResult, touched: np.ndarray, removed: np.ndarray, amounts: Amounts,
+               changed_line: np.ndarray) -> None:
+    """Amount removed per currency (rounded half-up to its minor unit), orders and lines left alone."""
+    keys = np.where(amounts.currency[touched] == "", "(account currency)", amounts.currency[touched])
+    for key, units in sums_by(keys, removed[touched]).items():
+        minor = int(minor_units(np.array([key if key != "(account currency)" else ""]))[0])
+        rounded = int(round_half_up(np.array([units], dtype=object), np.array([10 ** (amounts.scale - minor)], dtype=object))[0])
+        result.removed[key] = to_decimal(rounded, minor)
     unchanged = int((~touched).sum())
     if unchanged:
         result.skipped["orders unchanged"] += unchanged

@@ -9,7 +9,10 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from batchkit.fixedpoint import common_scale, places, to_units, unit_array
 from batchkit.read import Table, finding
 from batchkit.report import Finding
 from batchkit.schemas import currencies
@@ -51,57 +54,85 @@ def column_name(lines: Lines, role: str) -> str:
     return lines.frame.attrs["names"].get(role, role)
 
 
-def _distinct(text: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes and distinct values of a text column: exports repeat prices and quantities, so each
-    distinct text is parsed once and the result taken back per line."""
-    codes, uniques = pd.factorize(text, sort=False)
-    return codes, [str(u) for u in uniques]
+def distinct(text: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes (in order of first appearance) and distinct values of a text column: exports repeat
+    prices and quantities, so each distinct text is parsed once and the result taken back per line."""
+    encoded = _encode(text)
+    return _codes(encoded), encoded.dictionary.to_pylist()
+
+
+def codes_of(text: pd.Series) -> np.ndarray:
+    """Only the codes of distinct() (equal texts, equal codes)."""
+    return _codes(_encode(text))
+
+
+def _encode(text: pd.Series) -> pa.DictionaryArray:
+    array = pa.array(text.astype("str").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return pc.dictionary_encode(pc.fill_null(array, ""))
+
+
+def _codes(encoded: pa.DictionaryArray) -> np.ndarray:
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+
+
+QUANTITY_LIMIT = 10**9  # no order line has a billion items; larger values are mangled cells
 
 
 def whole_numbers(lines: Lines, role: str) -> np.ndarray:
-    """Parse a quantity column to int64; bad values become BK502 findings (and 0)."""
+    """Parse a quantity column to int64; bad or implausibly large values become BK502 findings (and 0)."""
     text = lines.frame[role].astype(str)
-    codes, uniques = _distinct(text)
+    codes, uniques = distinct(text)
     parsed = [_WHOLE.fullmatch(u) for u in uniques]
-    ok = np.array([m is not None for m in parsed], dtype=bool)[codes]
+    numbers = [int(m.group(1)) if m else -1 for m in parsed]
+    ok = np.array([0 <= n < QUANTITY_LIMIT for n in numbers], dtype=bool)[codes]
+    name = column_name(lines, role)
     for i in np.flatnonzero(~ok):
         value = text.iat[i]
-        lines.problem("BK502", int(i), column_name(lines, role), value,
-                      f"{column_name(lines, role)} {value!r} is not a whole number >= 0")
-    values = np.array([int(m.group(1)) if m else 0 for m in parsed], dtype=np.int64)
+        what = "is too large for a quantity" if _WHOLE.fullmatch(value) else "is not a whole number >= 0"
+        lines.problem("BK502", int(i), name, value, f"{name} {value!r} {what}")
+    values = np.array([n if 0 <= n < QUANTITY_LIMIT else 0 for n in numbers], dtype=np.int64)
     return values[codes] if len(codes) else np.empty(0, np.int64)
 
 
 def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
     """Parse a money column to exact Decimal objects; bad or too precise values become findings."""
+    codes, parsed = _parse_money(lines, role, currency)
+    values = np.array(parsed, dtype=object)
+    return values[codes] if len(codes) else np.empty(0, dtype=object)
+
+
+def money_units(lines: Lines, role: str, currency: pd.Series | None, factor: int) -> tuple[np.ndarray, int]:
+    """Parse a money column to exact integers of 10**-scale (fixedpoint.py), and the scale; each
+    value will be multiplied by up to `factor` and summed over the lines."""
+    codes, parsed = _parse_money(lines, role, currency)
+    scale = common_scale(places(parsed))
+    units = unit_array(to_units(parsed, scale), scale, factor, len(codes))
+    return (units[codes] if len(codes) else units[:0]), scale
+
+
+def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[np.ndarray, list[Decimal]]:
+    """Codes per line and the exact Decimal of each distinct text (0 where it is not a plain
+    decimal); BK503 for text that is not a plain decimal, BK507 for more places than the currency has."""
     text = lines.frame[role].astype(str)
     name = column_name(lines, role)
-    codes, uniques = _distinct(text)
+    codes, uniques = distinct(text)
     parsed = [Decimal(u.strip()) if _MONEY.fullmatch(u) else None for u in uniques]
     plain = np.array([d is not None for d in parsed], dtype=bool)[codes]
     for i in np.flatnonzero(~plain):
         lines.problem("BK503", int(i), name, text.iat[i], f"{name} {text.iat[i]!r} is not a plain decimal (e.g. 19.99)")
-    decimals = np.array([_decimals(d) for d in parsed], dtype=np.int64)[codes]
-    cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(text), "", dtype=object)
-    cur_codes, cur_uniques = pd.factorize(cur, sort=False)
-    allowed = np.array([_places(str(c)) for c in cur_uniques], dtype=np.int64)[cur_codes] if len(cur) else decimals
+    decimals = np.array(places([d if d is not None else _ZERO for d in parsed]), dtype=np.int64)[codes]
+    cur_codes, cur_uniques = distinct(currency if currency is not None else pd.Series("", index=text.index, dtype="str"))
+    allowed = np.array([_places(c) for c in cur_uniques], dtype=np.int64)[cur_codes] if len(text) else decimals
     for i in np.flatnonzero(plain & (decimals > allowed)):
         lines.problem("BK507", int(i), name, text.iat[i],
-                      f"{name} {text.iat[i]!r} has more decimals than {cur[i] or 'the currency'} allows")
-    values = np.array([d if d is not None else _ZERO for d in parsed], dtype=object)
-    return values[codes] if len(codes) else np.empty(0, dtype=object)
+                      f"{name} {text.iat[i]!r} has more decimals than {cur_uniques[cur_codes[i]] or 'the currency'} allows")
+    return codes, [d if d is not None else _ZERO for d in parsed]
 
 
 _MONEY = re.compile(r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 _ZERO = Decimal(0)
-
-
-def _decimals(value: Decimal | None) -> int:
-    """Significant decimal places of a value (trailing zeros do not count)."""
-    if value is None or value == 0:
-        return 0
-    exponent = value.normalize().as_tuple().exponent
-    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def _places(currency: str) -> int:
