@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from batchkit.buildconfig import BuildSettings
 from batchkit.buildinput import Lines, codes_of, column_name, currency_codes, map_reasons, money_units, whole_numbers
-from batchkit.fixedpoint import minor_units, powers, round_half_up, sums_by, text, to_decimal
+from batchkit.fixedpoint import minor_units, powers, round_half_up, rounded, sums_by, text
 from batchkit.report import Finding
 
 ORDER_COLUMNS = ("ActionId", "OrderId", "ActionTrackerId")
@@ -156,7 +156,8 @@ def _check_conflicts(lines: Lines, groups: Orders) -> None:
     first_line = pa.array(groups.spread(groups.first)) if roles else None
     for role in roles:
         values = lines.frame[role].str.strip()
-        differs = pc.not_equal(_arrow(values), _arrow(values).take(first_line))
+        array = _arrow(values)
+        differs = pc.not_equal(array, array.take(first_line))
         for i in np.flatnonzero(differs.to_numpy(zero_copy_only=False)):
             name = column_name(lines, role)
             here, there = values.iat[i], values.iat[groups.first[_order_of(groups, int(i))]]
@@ -268,11 +269,8 @@ def _add(result: BuildResult, kind: str, records: pd.DataFrame) -> None:
 def _summarize(result: BuildResult, touched: np.ndarray, removed: np.ndarray, amounts: Amounts,
                changed_line: np.ndarray) -> None:
     """Amount removed per currency (rounded half-up to its minor unit), orders and lines left alone."""
-    keys = np.where(amounts.currency[touched] == "", "(account currency)", amounts.currency[touched])
-    for key, units in sums_by(keys, removed[touched]).items():
-        minor = int(minor_units(np.array([key if key != "(account currency)" else ""]))[0])
-        rounded = int(round_half_up(np.array([units], dtype=object), np.array([10 ** (amounts.scale - minor)], dtype=object))[0])
-        result.removed[key] = to_decimal(rounded, minor)
+    for currency, units in sums_by(amounts.currency[touched], removed[touched]).items():
+        result.removed[currency or "(account currency)"] = rounded(units, amounts.scale, currency)
     unchanged = int((~touched).sum())
     if unchanged:
         result.skipped["orders unchanged"] += unchanged

@@ -102,6 +102,14 @@ def to_decimal(units: int, scale: int) -> Decimal:
     return Decimal((int(units < 0), tuple(int(d) for d in str(abs(int(units)))), -scale))
 
 
+def rounded(units: int, scale: int, currency: str) -> Decimal:
+    """One amount as an exact Decimal rounded half-up to the currency's minor unit (money.quantize)."""
+    places_ = minor_unit(currency)
+    step = 10 ** (scale - places_)
+    magnitude = (2 * abs(units) + step) // (2 * step)
+    return to_decimal(-magnitude if units < 0 else magnitude, places_)
+
+
 def sums_by(keys: np.ndarray, units: np.ndarray) -> dict[str, int]:
     """Exact integer sums of `units` per distinct key (no float on the way, unlike bincount)."""
     if not len(keys):

@@ -18,8 +18,8 @@ from batchkit.batchfile import csv_bytes
 from batchkit.buildconfig import load_build_settings
 from batchkit.buildrun import build_files
 from batchkit.config import load_config
-from batchkit.fixedpoint import common_scale, places, round_half_up, text, to_decimal, to_units, unit_array
-from batchkit.money import format_money
+from batchkit.fixedpoint import common_scale, places, round_half_up, rounded, text, to_decimal, to_units, unit_array
+from batchkit.money import format_money, quantize
 
 CURRENCIES = ["USD", "JPY", "KWD", "EUR", ""]
 
@@ -42,6 +42,7 @@ def test_written_text_equals_format_money(pairs: list[tuple[Decimal, str]], fact
     units, scale = _units(values, factor)  # factor 10**12 forces the Python-int path for big values
     assert text(units, scale, currencies).to_pylist() == [format_money(v, c) for v, c in pairs]
     assert [to_decimal(int(u), scale) for u in units] == values
+    assert [rounded(int(u), scale, c) for u, (_, c) in zip(units, pairs)] == [quantize(v, c) for v, c in pairs]
 
 
 @settings(max_examples=200, deadline=None)
