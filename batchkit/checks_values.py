@@ -38,9 +38,11 @@ def amount_negative(s: pd.Series) -> pd.Series:
 
 
 def _decimals_message(value: str, ctx: dict[str, Any]) -> str:
-    from decimal import ROUND_HALF_UP, Decimal
+    from decimal import Decimal
 
-    rounded = Decimal(value.lstrip("-")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    from batchkit.money import quantize
+
+    rounded = quantize(Decimal(value.lstrip("-")), None)
     return f"Amount {value!r} has more than 2 decimal places: round it to cents ({rounded})"
 
 

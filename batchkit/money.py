@@ -7,7 +7,7 @@ units (KWD, BHD, CLF) are written with 2; JPY and other 0-decimal currencies wit
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
 import numpy as np
 
@@ -42,8 +42,13 @@ def too_precise(value: Decimal, currency: str | None) -> bool:
 
 
 def quantize(value: Decimal, currency: str | None) -> Decimal:
-    """`value` rounded half-up to the minor unit batchkit writes for `currency`."""
-    return value.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUND_HALF_UP)
+    """`value` rounded half-up to the minor unit batchkit writes for `currency`, at any magnitude
+    (the default 28-digit context would raise InvalidOperation beyond it)."""
+    with localcontext(_EXACT):
+        return value.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUND_HALF_UP)
+
+
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def format_money(value: Decimal, currency: str | None) -> str:

@@ -16,7 +16,6 @@ refunded *amount* per order, not refunded quantities, so batchkit works at order
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ from batchkit.build import BuildResult, Orders, group_orders
 from batchkit.buildconfig import BuildSettings
 from batchkit.buildinput import Lines, column_name, currency_codes, lines_from, money
 from batchkit.errors import ConfigError
-from batchkit.money import format_money, minor_unit
+from batchkit.fixedpoint import common_scale, minor_units, places, powers, round_half_up, rounded, sums_by, text, to_units
 from batchkit.read import Table
 
 FIELDS = {"name": "Name", "status": "Financial Status", "cancelled": "Cancelled at", "currency": "Currency",
@@ -72,27 +71,33 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
                         "ActionTrackerId": settings.action_tracker_id}, dtype="str")
     cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(ids), "", dtype=object)
     result = BuildResult({}, lines.findings, orders=len(ids), lines=len(lines.frame), skipped=lines.skipped)
-    new = _new_amounts(amount, total, refunded, cur)
-    emptied = partial & np.array([n == 0 for n in new], dtype=bool)  # nothing left: that is a reversal
+    scale = common_scale(places([*amount, *total, *refunded]))
+    amount_units, total_units, refunded_units = (np.array(to_units(list(x), scale), dtype=object)
+                                                 for x in (amount, total, refunded))
+    new = _new_amounts(amount_units, total_units, refunded_units, scale, cur)
+    emptied = partial & (new == 0)  # nothing left: that is a reversal
     reversal, partial = reversal | emptied, partial & ~emptied
     _reversals(result, ids, reversal, amount, cancelled, settings)
-    _modifications(result, ids, partial, new, cur, settings)
-    for c, a, n, r, p in zip(cur, amount, new, reversal, partial):
-        if r or p:
-            key = c or "(account currency)"
-            result.removed[key] = result.removed.get(key, Decimal(0)) + (a - (Decimal(0) if r else n))
+    _modifications(result, ids, partial, pd.array(text(new, scale, cur), dtype="str"), cur, settings)
+    touched = reversal | partial
+    removed = amount_units - np.where(reversal, 0, new)
+    for currency, removed_units in sums_by(cur[touched], removed[touched]).items():
+        result.removed[currency or "(account currency)"] = rounded(removed_units, scale, currency)
     untouched = int((~(reversal | partial)).sum())
     if untouched:
         result.skipped["orders not refunded or cancelled"] += untouched
     return result
 
 
-def _new_amounts(amount: np.ndarray, total: np.ndarray, refunded: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    out = np.empty(len(amount), dtype=object)
-    for i, (a, t, r, c) in enumerate(zip(amount, total, refunded, cur)):
-        kept = (a * (t - r) / t) if t > 0 else a
-        out[i] = max(kept, Decimal(0)).quantize(Decimal(1).scaleb(-minor_unit(c)), rounding=ROUND_HALF_UP)
-    return out
+def _new_amounts(amount: np.ndarray, total: np.ndarray, refunded: np.ndarray, scale: int, cur: np.ndarray) -> np.ndarray:
+    """amount x (total - refunded) / total (the amount itself when total <= 0), at least 0, rounded
+    half-up to the currency's minor unit; exact integers of 10**-scale in and out (fixedpoint.py)."""
+    step = powers(scale - minor_units(cur), amount)
+    positive = total > 0
+    numerator = np.where(positive, amount * (total - refunded), amount)
+    denominator = np.where(positive, total * step, step)
+    kept = round_half_up(numerator, denominator)
+    return np.where(kept > 0, kept, 0) * step
 
 
 def _reversals(result: BuildResult, ids: pd.DataFrame, mask: np.ndarray, amount: np.ndarray,
@@ -104,10 +109,10 @@ def _reversals(result: BuildResult, ids: pd.DataFrame, mask: np.ndarray, amount:
         result.records["order-reversal"] = out.reset_index(drop=True)
 
 
-def _modifications(result: BuildResult, ids: pd.DataFrame, mask: np.ndarray, new: np.ndarray,
+def _modifications(result: BuildResult, ids: pd.DataFrame, mask: np.ndarray, new: pd.api.extensions.ExtensionArray,
                    cur: np.ndarray, settings: BuildSettings) -> None:
     out = ids[mask].copy()
-    out["Amount"] = [format_money(n, c) for n, c in zip(new[mask], cur[mask])]
+    out["Amount"] = new[mask]
     out["CurrencyCode"] = cur[mask]
     out["CustomerStatus"] = ""
     out["Reason"] = settings.shopify.refund_reason

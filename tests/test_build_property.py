@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from batchkit.buildconfig import load_build_settings
 from batchkit.buildrun import build_files
 from batchkit.config import load_config
+from batchkit.errors import InputError
 
+ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["Order Number", "Line SKU", "Qty Ordered", "Unit Price", "Qty Returned", "Return Reason", "Currency"]
 
 line = st.tuples(st.integers(0, 5), st.integers(0, 99_999), st.integers(0, 5)).map(
@@ -106,3 +108,67 @@ def _unwide(row: dict[str, str]) -> list[dict[str, str]]:
                         "Quantity": row[f"Quantity{suffix}"]})
         n += 1
     return out
+
+
+RETURNS_HEADER = ["Order Number", "Action ID", "Line SKU", "Category", "Qty Ordered", "Unit Price", "Qty Returned",
+                  "Return Reason", "Currency", "Customer Status"]
+nasty = st.one_of(
+    st.sampled_from(["", " ", "0", "1", "3", "-1", "2.0", "1e3", "19.99", "-0.00", "0.005", "1,000.00", "$5", "NaN",
+                     "Infinity", "99999999999999999999999", "0001", "USD", "JPY", "usd", "Damaged", "Fraud", "=1+1",
+                     '"', "a,b", "x\ny", "\r", "é", "\x00"]),
+    st.text(max_size=6))
+row = st.lists(nasty, min_size=10, max_size=10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(row, max_size=6), order_level=st.booleans())
+def test_build_never_crashes_on_bad_cells(rows: list[list[str]], order_level: bool) -> None:
+    """Any cells give findings (exit 1) or a clean, validated build; never an exception."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        config_text = (ROOT / "samples" / "returns" / "batchkit.toml").read_text()
+        (root / "batchkit.toml").write_text(config_text.replace('level = "item"', 'level = "order"') if order_level
+                                            else config_text)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([RETURNS_HEADER, *rows])
+        (root / "e.csv").write_text(out.getvalue(), encoding="utf-8", errors="surrogatepass")
+        config = load_config(root / "batchkit.toml")
+        try:
+            outcome = build_files(root / "e.csv", root / "out", config, load_build_settings(config, None, None, None))
+        except InputError:
+            return  # e.g. an export with no usable rows: a one-line error, exit 2
+        if outcome.ok:
+            assert all(p.exists() for p in outcome.written)
+        else:
+            assert outcome.written == [] and not (root / "out").exists()
+
+
+SHOPIFY = ROOT / "samples" / "shopify"
+SHOPIFY_FIELDS = ["Name", "Financial Status", "Cancelled at", "Currency", "Subtotal", "Total", "Refunded Amount", "Id"]
+money_like = st.sampled_from(["", "0", "0.00", "12.50", "-3.00", "1e2", "abc", "99999999999999999999999999999999.99",
+                              "0.001", "100", "64.77"])
+status = st.sampled_from(["paid", "refunded", "partially_refunded", "voided", "", "PAID"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(SHOPIFY_FIELDS),
+                                st.one_of(money_like, status, nasty)), max_size=8))
+def test_shopify_never_crashes_on_bad_cells(edits: list[tuple[int, str, str]]) -> None:
+    """The sample Shopify export with cells overwritten: findings or a clean build, never an exception."""
+    rows = list(csv.DictReader(io.StringIO((SHOPIFY / "orders_export.csv").read_text(encoding="utf-8"), newline="")))
+    for index, column, value in edits:
+        rows[index % len(rows)][column] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "batchkit.toml").write_text((SHOPIFY / "batchkit.toml").read_text())
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        (root / "e.csv").write_text(out.getvalue(), encoding="utf-8", errors="surrogatepass")
+        config = load_config(root / "batchkit.toml")
+        try:
+            outcome = build_files(root / "e.csv", root / "out", config, load_build_settings(config, None, None, None))
+        except InputError:
+            return
+        assert outcome.ok or (outcome.written == [] and not (root / "out").exists())

@@ -20,7 +20,7 @@ PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[Healt
 
 NASTY = [b",", b'"', b"\n", b"\r", b"\r\n", b"\x00", b"\xef\xbb\xbf", b"\xff", b"\xe9", b";", b"\t", b"=",
          b"-", b"9.21737E+12", b"12345.0", b"$", b"1,234.50", b"", b" ", b"APPROVED", b"item_returned",
-         b"Sku2", b"Amount9", b"Oid", b"\xe2\x80\x8b", b'""', b"0", b"-0", b"1" * 70]
+         b"Sku2", b"Amount9", b"Oid", b"\xe2\x80\x8b", b"\"\"", b"0", b"-0", b"1" * 70, b"9" * 40 + b".999"]
 
 
 def _check(raw: bytes, kind: str | None) -> None:
