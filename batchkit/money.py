@@ -1,7 +1,8 @@
-"""Exact money: Decimal from reading to writing, rounded to the currency's minor unit.
+"""Exact money: one amount as a Decimal, rounded to the currency's minor unit.
 
 impact.com takes at most 2 decimal places (Decimal(8,2)), so currencies with 3 or 4 minor
 units (KWD, BHD, CLF) are written with 2; JPY and other 0-decimal currencies with none.
+Columns of many amounts take the same rules through fixedpoint.py, which writes the same text.
 """
 
 from __future__ import annotations
