@@ -83,7 +83,10 @@ def load_build_settings(config: Config, preset: str | None, tracker: int | None,
     reasons = _strings(_table(raw.get("reasons", {}), f"{src}: [build.reasons]"), f"{src}: [build.reasons]")
     shopify = _shopify(raw.get("shopify", {}), src)
     tracker_text = _tracker(tracker if tracker is not None else raw.get("action_tracker_id"), src)
-    settings = BuildSettings(chosen, level, tracker_text, prefix or raw.get("prefix"), columns, optional, reasons, shopify)
+    file_prefix = prefix or raw.get("prefix")
+    if file_prefix is not None and (not isinstance(file_prefix, str) or not file_prefix.strip()):
+        raise ConfigError(f"{src}: [build] prefix must be a non-empty text, not {file_prefix!r}")
+    settings = BuildSettings(chosen, level, tracker_text, file_prefix, columns, optional, reasons, shopify)
     _check_codes(settings, config, src)
     return settings
 
@@ -135,6 +138,10 @@ def resolve_columns(settings: BuildSettings, header: list[str], src: str) -> dic
     found: dict[str, int] = {}
     for role, name in settings.columns.items():
         pos = exact.get(name, loose.get(name.strip().lower()))
+        twice = [i for i, h in enumerate(header) if h.strip().lower() == name.strip().lower()]
+        if len(twice) > 1:
+            raise ConfigError(f"{src}: column {name!r} (mapped as {role}) appears {len(twice)} times in the input's header "
+                              f"(columns {', '.join(str(i + 1) for i in twice)}): rename or remove the extra one")
         if pos is not None:
             found[role] = pos
         elif role not in settings.optional:

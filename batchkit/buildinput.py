@@ -17,7 +17,7 @@ from batchkit.read import Table, finding
 from batchkit.report import Finding
 from batchkit.schemas import currencies
 
-_WHOLE = re.compile(r"\s*(\d+)(?:\.0*)?\s*")
+_WHOLE = re.compile(r"\s*([0-9]+)(?:\.0*)?\s*")
 
 
 @dataclass
@@ -118,10 +118,13 @@ def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[n
     text = lines.frame[role].astype(str)
     name = column_name(lines, role)
     codes, uniques = distinct(text)
-    parsed = [Decimal(u.strip()) if _MONEY.fullmatch(u) else None for u in uniques]
+    parsed = [Decimal(u.strip()) if _MONEY.fullmatch(u) and _digits(u) <= MONEY_DIGITS else None for u in uniques]
     plain = np.array([d is not None for d in parsed], dtype=bool)[codes]
     for i in np.flatnonzero(~plain):
-        lines.problem("BK503", int(i), name, text.iat[i], f"{name} {text.iat[i]!r} is not a plain decimal (e.g. 19.99)")
+        value = text.iat[i]
+        what = "has too many digits to be an amount" if _MONEY.fullmatch(value) else "is not a plain decimal (e.g. 19.99)"
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        lines.problem("BK503", int(i), name, value, f"{name} {shown!r} {what}")
     decimals = np.array(places([d if d is not None else _ZERO for d in parsed]), dtype=np.int64)[codes]
     cur_codes, cur_uniques = distinct(currency if currency is not None else pd.Series("", index=text.index, dtype="str"))
     allowed = np.array([_places(c) for c in cur_uniques], dtype=np.int64)[cur_codes] if len(text) else decimals
@@ -131,7 +134,14 @@ def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[n
     return codes, [d if d is not None else _ZERO for d in parsed]
 
 
-_MONEY = re.compile(r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*")
+MONEY_DIGITS = 30  # impact.com takes 8; a longer "number" is a mangled cell, and no arithmetic should meet it
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+_MONEY = re.compile(r"\s*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*")
 _ZERO = Decimal(0)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from batchkit.build import BuildResult, build_returns
+from batchkit.buildblame import blame
 from batchkit.batchfile import file_name, render
 from batchkit.buildconfig import BuildSettings, resolve_columns
 from batchkit.buildinput import lines_from
@@ -71,7 +72,8 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
     step("read")
     result = decide(input_path, config, settings, sheet)
     step("decide")
-    input_report = FileReport(str(input_path), config.max_samples, kind="input export", rows=result.lines)
+    input_report = FileReport(str(input_path), config.max_samples, kind="input export", rows=result.lines,
+                              kind_reason=f"{settings.preset} preset")
     for f in result.findings:
         input_report.add(f)
     outcome = BuildOutcome(result, input_report)
@@ -81,8 +83,12 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
     outcome.planned = {file_name(prefix, kind, now): render(kind, records) for kind, records in sorted(result.records.items())}
     step("render")
     tables = [read_csv_bytes(str(out_dir / name), data) for name, data in outcome.planned.items()]
-    outcome.output_report = validate_tables(tables, config)
+    outcome.output_report = validate_tables(tables, config, max_samples=0)  # 0: keep every finding, for blame
     step("validate")
+    if not outcome.output_report.valid:
+        for kind, file_report in zip(sorted(result.records), outcome.output_report.files):
+            for f in blame(kind, result.records[kind], file_report):
+                input_report.add(f)
     if outcome.output_report.valid and not dry_run:
         outcome.written = _write_all(out_dir, outcome.planned)
     step("write")

@@ -22,13 +22,13 @@ from batchkit._pandera import extensions
 from batchkit.report import catalogue
 
 # Patterns (fullmatch) -------------------------------------------------------------------------
-PLAIN = r"\d+(?:\.\d+)?|\.\d+"
-NEGATIVE = r"-(?:\d+(?:\.\d+)?|\.\d+)"
+PLAIN = r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+"
+NEGATIVE = r"-(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
 ZERO = r"0+(?:\.0*)?|\.0+"
-SCIENTIFIC = r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+"
-FLOAT_TAIL = r"\d+\.0+"
-ACTION_ID = r"\d+(?:\.\d+)*"
-TRACKER_ID = r"[1-9]\d*"
+SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
+FLOAT_TAIL = r"[0-9]+\.0+"
+ACTION_ID = r"[0-9]+(?:\.[0-9]+)*"
+TRACKER_ID = r"[1-9][0-9]*"
 CONTROL = r"(?s:.*[\x00-\x1f\x7f].*)"  # (?s): a line break anywhere counts
 FORMULA = r"(?s:[=+\-@\t\r].*)"
 

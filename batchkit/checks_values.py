@@ -16,13 +16,17 @@ def _amount_message(value: str, ctx: dict[str, Any]) -> str:
     v = value.strip()
     if v != value:
         return f"Amount {value!r} has spaces around it: write {v!r}"
+    if v.lower().lstrip("+-") in {"nan", "inf", "infinity", "true", "false", "null", "none"} or v.startswith("#"):
+        return f"Amount {value!r} is not a number (a spreadsheet or program value): write the amount, e.g. 59.97"
+    if any(c.isdigit() and not c.isascii() for c in v):
+        return f"Amount {value!r} uses non-ASCII digits (e.g. full-width): retype them as 0-9"
     if re.search(r"[$€£¥₹]|[A-Za-z]{3}", v):
         return f"Amount {value!r} carries a currency sign or code: write the number only (put the currency in CurrencyCode)"
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", v):
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", v):
         return f"Amount {value!r} has a thousands separator: write {v.replace(',', '')}"
-    if re.fullmatch(r"\d+,\d{1,2}", v):
+    if re.fullmatch(r"[0-9]+,[0-9]{1,2}", v):
         return f"Amount {value!r} uses a decimal comma: write {v.replace(',', '.')}"
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", v):
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+,[0-9]+", v):
         return f"Amount {value!r} uses European separators: write {v.replace('.', '').replace(',', '.')}"
     return f"Amount {value!r} is not a number: write digits with a dot and up to 2 decimals (e.g. 59.97)"
 
@@ -48,12 +52,12 @@ def _decimals_message(value: str, ctx: dict[str, Any]) -> str:
 
 @rule("BK203", message=_decimals_message)
 def amount_decimals(s: pd.Series) -> pd.Series:
-    return ~_full(s, r"-?\d*\.\d{3,}")
+    return ~_full(s, r"-?[0-9]*\.[0-9]{3,}")
 
 
 @rule("BK204", message=lambda v, c: f"Amount {v!r} is above impact.com's maximum of 999999.99")
 def amount_max(s: pd.Series) -> pd.Series:
-    return ~_full(s, r"0*[1-9]\d{6,}(?:\.\d*)?", r"0*999999\.99\d*[1-9]\d*")
+    return ~_full(s, r"0*[1-9][0-9]{6,}(?:\.[0-9]*)?", r"0*999999\.99[0-9]*[1-9][0-9]*")
 
 
 @rule("BK205", column="Amount",
@@ -77,7 +81,7 @@ def modification_amount_zero(s: pd.Series) -> pd.Series:
 # Quantities, codes, texts ------------------------------------------------------------------------
 @rule("BK208", message=lambda v, c: f"Quantity {v!r} is not a whole number >= 0 (the new absolute quantity, e.g. 2)")
 def quantity_whole(s: pd.Series) -> pd.Series:
-    return _full(s, "", r"\d+")
+    return _full(s, "", r"[0-9]+")
 
 
 def _currency_message(value: str, ctx: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from batchkit.kinds import Kind, get_kind, kind_from_filename, layout
 from batchkit.report import Finding
 from batchkit.read import finding
 
-_NUMBERED = re.compile(r"(.*?)\s*(\d+)")
+_NUMBERED = re.compile(r"(.*?)\s*([0-9]+)")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from batchkit.errors import InputError, UsageError
 from batchkit.kinds import layout
 from batchkit.read import BOM
 
-_MONEY = re.compile(r"(?:[$€£¥]|[A-Z]{3} ?)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(?:[$€£¥]| ?[A-Z]{3})?")
+_MONEY = re.compile(r"(?:[$€£¥]|[A-Z]{3} ?)?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\s*(?:[$€£¥]| ?[A-Z]{3})?")
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 from batchkit.schemas import currencies
 
 PLATFORM_DECIMALS = 2
-_NUMBER = re.compile(r"\s*-?(\d+(\.\d*)?|\.\d+)\s*")
+_NUMBER = re.compile(r"\s*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
 
 
 def parse_money(text: str) -> Decimal | None:

@@ -5,6 +5,8 @@ Counts are exact; the findings kept per code are capped (`max_samples`, 0 = all)
 
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -156,10 +158,18 @@ def code_filter(select: list[str] | None, ignore: list[str] | None) -> Callable[
             return False
         return not any(code.startswith(c) for c in dropped)
 
+    if (chosen or dropped) and not any(wanted(c) for c in catalogue()):
+        from batchkit.errors import UsageError
+
+        raise UsageError(f"--select {' '.join(chosen) or '(all)'} with --ignore {' '.join(dropped) or '(none)'} "
+                         "leaves no check to run")
     return wanted
 
 
 def unknown_codes(patterns: list[str]) -> list[str]:
-    """Patterns that match no code of the catalogue (so a typo in --ignore is not silently ignored)."""
+    """Patterns that are not a code or a code prefix of at least BK and one digit (BK2, BK20, BK203),
+    or that match no code of the catalogue: a typo in --ignore must not silently turn checks off,
+    and "B" or "BK" would turn off every check."""
     codes = list(catalogue())
-    return [p for p in patterns if p.strip() and not any(c.startswith(p.strip().upper()) for c in codes)]
+    return [p for p in patterns if p.strip() and (not re.fullmatch(r"BK[0-9]{1,3}", p.strip().upper())
+                                                  or not any(c.startswith(p.strip().upper()) for c in codes))]

@@ -66,9 +66,14 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     cancelled = (head.frame["cancelled"].str.strip().ne("") | status.eq("voided")).to_numpy()
     full = (status.eq("refunded").to_numpy() | ((refunded >= total) & (total > 0)))
     reversal = cancelled | full
-    partial = ~reversal & (status.eq("partially_refunded").to_numpy() | (refunded > 0))
+    partial = ~reversal & (refunded > 0)
+    _check_amounts(head, total, refunded, amount)
+    no_refund = int((~reversal & ~partial & status.eq("partially_refunded").to_numpy()).sum())
+    if no_refund:
+        lines.skipped["orders marked partially refunded with no refunded amount"] += no_refund
     ids = pd.DataFrame({"ActionId": "", "OrderId": head.frame["order_id"].str.strip(),
                         "ActionTrackerId": settings.action_tracker_id}, dtype="str")
+    ids["_row"], ids["_line"] = head.frame["_row"].to_numpy(), head.frame["_line"].to_numpy()  # for buildblame.py
     cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(ids), "", dtype=object)
     result = BuildResult({}, lines.findings, orders=len(ids), lines=len(lines.frame), skipped=lines.skipped)
     scale = common_scale(places([*amount, *total, *refunded]))
@@ -87,6 +92,18 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     if untouched:
         result.skipped["orders not refunded or cancelled"] += untouched
     return result
+
+
+def _check_amounts(head: Lines, total: np.ndarray, refunded: np.ndarray, amount: np.ndarray) -> None:
+    """BK511 for negative money values, BK512 for a refund on an order whose Total is not positive."""
+    for role, values in (("total", total), ("refunded", refunded), ("amount", amount)):
+        for i in np.flatnonzero(values < 0):
+            name = column_name(head, role)
+            head.problem("BK511", int(i), name, str(values[i]), f"{name} {str(values[i])!r} is negative")
+    for i in np.flatnonzero((refunded > 0) & (total <= 0)):
+        name = column_name(head, "refunded")
+        head.problem("BK512", int(i), name, str(refunded[i]),
+                     f"{name} {str(refunded[i])!r} refunded on an order whose {column_name(head, 'total')} is {str(total[i])!r}")
 
 
 def _new_amounts(amount: np.ndarray, total: np.ndarray, refunded: np.ndarray, scale: int, cur: np.ndarray) -> np.ndarray:

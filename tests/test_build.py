@@ -177,11 +177,17 @@ def test_no_tracker_is_reported(tmp_path: Path) -> None:
      ('[build.columns]\norder_id = "Order No"\nquantity = "Qty Ordered"\n', "column 'Order No' (mapped as order_id) is not in the input"),
      ('[build.reasons]\n"Damaged" = "RETURNED"\n', "'RETURNED', which is not an accepted reason code"),
      ('[build]\nlevel = "line"\n', 'level must be "item" or "order"'),
-     ('[build.columns]\ncolour = "Colour"\n', "unknown key 'colour' in [build.columns]")],
+     ('[build.columns]\ncolour = "Colour"\n', "unknown key 'colour' in [build.columns]"),
+     ('[build]\nprefix = 5\n', "prefix must be a non-empty text, not 5"),
+     ('[build]\nprefix = ["a"]\n', "prefix must be a non-empty text"),
+     ('[build.columns]\nsku = "Line SKU"\n', "'Line SKU' (mapped as sku) appears 2 times in the input's header (columns 2, 8)")],
 )
 def test_configuration_errors_exit_2(tmp_path: Path, toml: str, message: str) -> None:
     (tmp_path / "bk.toml").write_text(toml)
-    (tmp_path / "e.csv").write_text(HEADER + "001,A,1,10.00,1,Damaged,USD\n")
+    header, line = HEADER, "001,A,1,10.00,1,Damaged,USD\n"
+    if "appears" in message:  # an export with the SKU column twice: which one is meant is not batchkit's guess
+        header, line = HEADER.rstrip("\n") + ",Line SKU\n", line.rstrip("\n") + ",B\n"
+    (tmp_path / "e.csv").write_text(header + line)
     result = CliRunner().invoke(main, ["build", str(tmp_path / "e.csv"), "--out", str(tmp_path / "o"),
                                        "--config", str(tmp_path / "bk.toml"), "--action-tracker-id", "2240"])
     assert result.exit_code == 2, result.output
@@ -218,3 +224,14 @@ def test_cli_input_problems_exit_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "BK501" in result.stdout and "row 2" in result.stdout and "nothing written" in result.stdout
     assert not (tmp_path / "o").exists()
+
+
+def test_values_impact_com_would_reject_are_blamed_on_export_rows(tmp_path: Path) -> None:
+    long_id, long_sku = "X" * 70, "S" * 45
+    export = HEADER + f"{long_id},A,2,10.00,1,Damaged,USD\n002,B,1,5.00,0,,USD\n002,{long_sku},2,10.00,2,Damaged,USD\n"
+    outcome = _build(tmp_path, export)
+    assert not outcome.ok and outcome.written == [] and not (tmp_path / "out").exists()
+    found = {(f.row, f.message.split(":")[0]) for f in outcome.input_report.samples["BK513"]}
+    assert found == {(2, f"impact.com would reject its item-modification record's OrderId (order {long_id!r})"),
+                     (3, "impact.com would reject its item-reversal record's Sku (order '002')")}  # the order's first line
+    assert all("[BK103]" in f.message or "[BK213]" in f.message for f in outcome.input_report.samples["BK513"])

@@ -73,3 +73,12 @@ def test_every_code_has_failing_and_passing_cases() -> None:
     missing_pass = sorted(codes - passing)
     assert not missing_fail, f"codes without a failing case: {missing_fail}"
     assert not missing_pass, f"codes without a passing case: {missing_pass}"
+
+
+@pytest.mark.parametrize("value, says", [("１２３", "non-ASCII digits"), ("NaN", "not a number"), ("#DIV/0!", "not a number"),
+                                         ("$12.50", "currency sign"), ("1,234.50", "thousands separator")])
+def test_amount_messages_name_the_problem(value: str, says: str, tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text(f'ActionId,Amount,Reason\n1000.1.1,"{value}",ORDER_UPDATE\n', encoding="utf-8")
+    report = validate_paths([str(tmp_path / "a.csv")], load_config(None, cwd=tmp_path), kind="order-modification")
+    (finding,) = report.files[0].samples["BK201"]
+    assert says in finding.message

@@ -1,0 +1,68 @@
+"""Shopify preset: bad order amounts are findings at the export's row, never wrong records."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from batchkit.buildconfig import load_build_settings
+from batchkit.buildrun import build_files
+from batchkit.config import load_config
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "shopify"
+
+
+def _build(tmp_path: Path, edits: dict[str, dict[str, str]]):
+    """The sample export with cells of an order's first row replaced ({"#1043": {"Total": "0"}})."""
+    rows = list(csv.DictReader(io.StringIO((SAMPLE / "orders_export.csv").read_text(encoding="utf-8"), newline="")))
+    seen: set[str] = set()
+    for row in rows:
+        if row["Name"] in edits and row["Name"] not in seen:
+            row.update(edits[row["Name"]])
+        seen.add(row["Name"])
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (tmp_path / "orders.csv").write_text(out.getvalue(), encoding="utf-8")
+    config = load_config(SAMPLE / "batchkit.toml")
+    return build_files(tmp_path / "orders.csv", tmp_path / "out", config, load_build_settings(config, None, None, None))
+
+
+def _row_of(name: str) -> int:
+    """The export's row number (header = 1) of an order's first row."""
+    reader = csv.DictReader(io.StringIO((SAMPLE / "orders_export.csv").read_text(encoding="utf-8"), newline=""))
+    return next(i for i, row in enumerate(reader, start=2) if row["Name"] == name)
+
+
+@pytest.mark.parametrize("edit, code, column", [
+    ({"Refunded Amount": "-5.00"}, "BK511", "Refunded Amount"),  # was written as a modification of 203.97 > 200.00
+    ({"Subtotal": "-200.00"}, "BK511", "Subtotal"),  # was written as a reversal
+    ({"Total": "0"}, "BK512", "Refunded Amount"),  # the refund was ignored and 200.00 written unchanged
+    ({"Total": "-10.00"}, "BK511", "Total"),
+])
+def test_bad_amounts_are_findings(tmp_path: Path, edit: dict[str, str], code: str, column: str) -> None:
+    outcome = _build(tmp_path, {"#1043": edit})
+    assert not outcome.ok and outcome.written == []
+    finding = outcome.input_report.samples[code][0]
+    assert (finding.row, finding.column) == (_row_of("#1043"), column)
+
+
+def test_partially_refunded_without_a_refund_changes_nothing(tmp_path: Path) -> None:
+    outcome = _build(tmp_path, {"#1043": {"Refunded Amount": "0.00"}})
+    assert outcome.ok
+    assert outcome.result.skipped["orders marked partially refunded with no refunded amount"] == 1
+    modifications = next(p for p in outcome.written if "order-modifications" in p.name).read_text()
+    assert "#1043" not in modifications and "#1045" in modifications
+
+
+def test_the_refunded_share_rule(tmp_path: Path) -> None:
+    outcome = _build(tmp_path, {"#1043": {"Refunded Amount": "84.00"}})  # a third of the 252.00 Total
+    modifications = next(p for p in outcome.written if "order-modifications" in p.name)
+    rows = {r["OrderId"]: r for r in csv.DictReader(io.StringIO(modifications.read_text()))}
+    assert (rows["#1043"]["Amount"], rows["#1043"]["CurrencyCode"]) == ("133.33", "EUR")  # 200.00 x 168/252
+    assert rows["#1045"]["Amount"] == "9000"  # JPY 12000 x (14000 - 3500) / 14000, no decimals
+    assert str(outcome.result.removed["EUR"]) == "66.67"  # 200.00 - 133.33, exactly
