@@ -89,6 +89,8 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
         for kind, file_report in zip(sorted(result.records), outcome.output_report.files):
             for f in blame(kind, result.records[kind], file_report):
                 input_report.add(f)
+    for file_report in outcome.output_report.files:
+        file_report.cap(config.max_samples)
     if outcome.output_report.valid and not dry_run:
         outcome.written = _write_all(out_dir, outcome.planned)
     step("write")

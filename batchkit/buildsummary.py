@@ -18,7 +18,8 @@ def summary_text(outcome: BuildOutcome, dry_run: bool = False) -> str:
         return "\n".join(lines)
     result = outcome.result
     assert result is not None
-    lines.append(f"read {result.lines:,} lines, {result.orders:,} orders")
+    lines.append(f"read {result.lines:,} line{'' if result.lines == 1 else 's'}, "
+                 f"{result.orders:,} order{'' if result.orders == 1 else 's'}")
     for kind, records in sorted(result.records.items()):
         lines.append(f"  {kind}: {len(records):,} record{'' if len(records) == 1 else 's'}")
     if not result.records:
@@ -30,7 +31,11 @@ def summary_text(outcome: BuildOutcome, dry_run: bool = False) -> str:
     if outcome.output_report is not None and not outcome.output_report.valid:
         lines.append(render_text(outcome.output_report))
         lines.append("build: nothing written - batchkit's own output would not validate (a bug or a configuration problem)")
-    elif dry_run:
+        return "\n".join(lines)
+    if outcome.output_report is not None and outcome.output_report.warnings:
+        lines.append("warnings in the files built (they are valid; check these rows before uploading):")
+        lines.append(render_text(outcome.output_report))
+    if dry_run:
         lines += [f"would write {name}" for name in outcome.planned]
     else:
         lines += [f"wrote {path}" for path in outcome.written]
@@ -58,5 +63,8 @@ def summary_json(outcome: BuildOutcome) -> str:
         "skipped": dict(result.skipped) if result else {},
         "written": [str(p) for p in outcome.written],
         "output_valid": outcome.output_report.valid if outcome.output_report else None,
+        "output": [{"path": fr.path, "errors": fr.errors, "warnings": fr.warnings, "counts": dict(fr.counts),
+                    "findings": [f.as_dict() for f in fr.findings()]}
+                   for fr in (outcome.output_report.files if outcome.output_report else [])],
     }
     return json.dumps(doc, indent=2)

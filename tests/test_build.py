@@ -235,3 +235,13 @@ def test_values_impact_com_would_reject_are_blamed_on_export_rows(tmp_path: Path
     assert found == {(2, f"impact.com would reject its item-modification record's OrderId (order {long_id!r})"),
                      (3, "impact.com would reject its item-reversal record's Sku (order '002')")}  # the order's first line
     assert all("[BK103]" in f.message or "[BK213]" in f.message for f in outcome.input_report.samples["BK513"])
+
+
+def test_warnings_in_the_built_files_are_shown(tmp_path: Path) -> None:
+    (tmp_path / "bk.toml").write_text(CONFIG.format(extra=""))
+    (tmp_path / "e.csv").write_text(HEADER + "001,A,2,10.00,1,Damaged,USD\n001,A,2,10.00,1,Damaged,USD\n")
+    args = ["build", str(tmp_path / "e.csv"), "--out", str(tmp_path / "o"), "--config", str(tmp_path / "bk.toml")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "BK403" in result.output and "read 2 lines, 1 order\n" in result.output
+    doc = json.loads(CliRunner().invoke(main, [*args, "--prefix", "j", "--format", "json"]).stdout)
+    assert doc["output"][0]["counts"] == {"BK403": 1}
