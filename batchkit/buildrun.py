@@ -42,13 +42,17 @@ class BuildOutcome:
         return self.input_report.valid and (self.output_report is None or self.output_report.valid)
 
 
-def _require(settings: BuildSettings, roles: dict[str, int], src: str) -> None:
+def _require(settings: BuildSettings, roles: dict[str, int], src: str, header: list[str]) -> None:
     needs = [("order_id",), ("quantity",), ("unit_price", "line_amount"), ("returned_quantity", "new_quantity")]
     if settings.level == "item":
         needs.append(("sku",))
     for options in needs:
         if not any(r in roles for r in options):
-            raise ConfigError(f"{src}: [build.columns] must map {' or '.join(options)}")
+            looked = [repr(settings.columns[r]) for r in options if r in settings.columns]
+            shown = ", ".join(repr(h[:40]) for h in header[:8]) + (" ..." if len(header) > 8 else "")
+            raise ConfigError(f"{src}: [build.columns] must map {' or '.join(options)}"
+                              + (f": the export has no column {' or '.join(looked)}" if looked else "")
+                              + f" (its columns: {shown})")
 
 
 def decide(input_path: Path, config: Config, settings: BuildSettings, sheet: str | None) -> BuildResult:
@@ -60,7 +64,7 @@ def decide(input_path: Path, config: Config, settings: BuildSettings, sheet: str
     if settings.preset == "shopify":
         return build_shopify(shopify_lines(table, settings, src), settings)
     roles = resolve_columns(settings, table.header, src)
-    _require(settings, roles, src)
+    _require(settings, roles, src, table.header)
     names = {role: table.header[pos] for role, pos in roles.items()}
     return build_returns(lines_from(table, roles, names), settings, config.accepted_reasons)
 

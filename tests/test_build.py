@@ -245,3 +245,11 @@ def test_warnings_in_the_built_files_are_shown(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "BK403" in result.output and "read 2 lines, 1 order\n" in result.output
     doc = json.loads(CliRunner().invoke(main, [*args, "--prefix", "j", "--format", "json"]).stdout)
     assert doc["output"][0]["counts"] == {"BK403": 1}
+
+
+def test_an_export_without_the_expected_columns_says_what_it_has(tmp_path: Path) -> None:
+    (tmp_path / "e.csv").write_text("Order No,Qty\n1,2\n")
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "e.csv"), "--out", str(tmp_path / "o"),
+                                       "--config", str(ROOT / "samples/returns/batchkit.toml")])
+    assert result.exit_code == 2
+    assert "must map order_id: the export has no column 'Order Number' (its columns: 'Order No', 'Qty')" in result.stderr
