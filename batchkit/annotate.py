@@ -8,19 +8,26 @@ import re
 from pathlib import Path
 from typing import Any
 
-from batchkit.read import BOM
+from batchkit.read import BOM, read_input
 from batchkit.report import FileReport, Finding, Report
 from batchkit.write import write_bytes_atomic
-from batchkit.xlsx import is_xlsx, read_xlsx_rows
+from batchkit.xlsx import Row, is_xlsx, read_xlsx_rows
 
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
 ISSUE_COLUMNS = ["Row", "Column", "Code", "Severity", "Value", "Message"]
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XLSX (XML 1.0) cannot hold
 
 
-def all_records(path: str, sheet: str | None = None) -> list[list[str]]:
-    """Every record of a file as text, index = spreadsheet row - 1 (blank and ragged rows kept)."""
+def csv_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV text by its first line: a comma unless the line has none and another sign."""
+    return max((",", ";", "\t", "|"), key=first_line.count) if first_line.count(",") == 0 else ","
+
+
+def all_records(path: str, sheet: str | None = None) -> list[Row]:
+    """Every record of a file as text with its spreadsheet row (CSV: blank and ragged records kept;
+    XLSX: the rows that hold something)."""
     p = Path(path)
-    raw = p.read_bytes()
+    raw = read_input(p)
     if is_xlsx(p, raw):
         return read_xlsx_rows(p, raw, sheet)
     if raw.startswith(BOM):
@@ -29,12 +36,19 @@ def all_records(path: str, sheet: str | None = None) -> list[list[str]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t", "|"), key=first.count) if first.count(",") == 0 else ","
+    delimiter = csv_delimiter(text.split("\n", 1)[0])
     try:
-        return list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delimiter))
+        records = list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delimiter))
     except csv.Error:
-        return [line.split(delimiter) for line in text.splitlines()]
+        records = [line.split(delimiter) for line in text.splitlines()]
+    return [Row(n, record) for n, record in enumerate(records, start=1)]
+
+
+def visible(value: Any) -> Any:
+    """Text with the control characters XLSX cannot store written as \\xNN (other values unchanged)."""
+    if isinstance(value, str) and _ILLEGAL.search(value):
+        return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
 
 
 def _column_index(header: list[str], column: str | None) -> int | None:
@@ -56,24 +70,27 @@ def write_xlsx_report(report: Report, target: Path, sheet: str | None = None, ov
     issues.append((["File"] if multi else []) + ISSUE_COLUMNS)
     for cell in issues[1]:
         cell.font = Font(bold=True)
-    used: set[str] = {"Issues"}
+    used: set[str] = {"issues"}
     for fr in report.files:
         records = all_records(fr.path, sheet)
         ws = book.create_sheet(_sheet_name(fr.path, used))
         for record in records:
-            _append_text(ws, record)
-        header = records[0] if records else []
+            for col, text in record.items():
+                if text:
+                    _put_text(ws, record.number, col, text)
+        header = records[0].cells() if records and records[0].number == 1 else []
         notes: dict[tuple[int, int], list[Finding]] = {}
         for f in fr.findings():
             _append_text(issues, ([fr.path] if multi else []) + [f.row, f.column, f.code, f.severity, f.value, f.message])
-            col = _column_index(header, f.column)
+            index = _column_index(header, f.column)
             if f.row is not None:
-                notes.setdefault((f.row, (col or 0) + 1), []).append(f)
+                notes.setdefault((f.row, (index or 0) + 1), []).append(f)
         for (row, col), found in notes.items():
             worst = "error" if any(x.severity == "error" for x in found) else "warning"
             cell = ws.cell(row=row, column=col)
             cell.fill = PatternFill("solid", fgColor=FILL[worst])
-            cell.comment = Comment("\n".join(f"{x.code}: {x.message}" for x in found), "batchkit", width=320, height=120)
+            text = visible("\n".join(f"{x.code}: {x.message}" for x in found))
+            cell.comment = Comment(text, "batchkit", width=320, height=120)
         ws.freeze_panes = "A2"
     issues.freeze_panes = "A2"
     issues.auto_filter.ref = issues.dimensions
@@ -83,20 +100,27 @@ def write_xlsx_report(report: Report, target: Path, sheet: str | None = None, ov
     write_bytes_atomic(target, buf.getvalue(), overwrite)
 
 
+def _put_text(ws: Any, row: int, column: int, text: str) -> None:
+    """A cell that stays text: ids keep their zeros and "=..." never becomes a formula."""
+    cell = ws.cell(row=row, column=column, value=visible(text))
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+
+
 def _append_text(ws: Any, values: list[Any]) -> None:
     """Append a row whose strings stay strings: ids keep their zeros and "=..." never becomes a formula."""
-    ws.append(values)
+    ws.append([visible(v) for v in values])
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str) and cell.value.startswith("="):
             cell.data_type = "s"
 
 
 def _sheet_name(path: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "_", Path(path).stem)[:28] or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\\x00-\x1f]", "_", Path(path).stem)[:28] or "Sheet"
     name, n = base, 2
-    while name in used:
+    while name.lower() in used:
         name, n = f"{base[:25]}~{n}", n + 1
-    used.add(name)
+    used.add(name.lower())
     return name
 
 
@@ -108,12 +132,15 @@ def write_issues_csv(report: Report, target: Path, sheet: str | None = None, ove
     header_written = False
     for fr in report.files:
         records = all_records(fr.path, sheet)
+        width = records[0].last if records and records[0].number == 1 else 0
+        by_row = {r.number: r for r in records}
         if not header_written:
-            cells = [f"cell{i + 1}" for i in range(max((len(r) for r in records), default=0))] if multi else (records[0] if records else [])
+            cells = ([f"cell{i + 1}" for i in range(max((len(r.compact(width)) for r in records), default=0))] if multi
+                     else by_row[1].compact(width) if 1 in by_row else [])
             writer.writerow((["file"] if multi else []) + ["row", "column", "code", "message"] + list(cells))
             header_written = True
         for f in _by_row(fr):
-            original = records[f.row - 1] if f.row and 0 < f.row <= len(records) else []
+            original = by_row[f.row].compact(width) if f.row in by_row else []
             writer.writerow(([fr.path] if multi else []) + [f.row or "", f.column or "", f.code, f.message] + list(original))
     write_bytes_atomic(target, buf.getvalue().encode("utf-8"), overwrite)
 

@@ -102,11 +102,26 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
 
 
 def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write every file or none: a failure part way removes the files this call already wrote."""
+    import os
+
+    from batchkit.write import make_dir
+
     targets = [out_dir / name for name in files]
-    existing = [t for t in targets if t.exists()]
-    if existing:
-        raise InputError(f"{existing[0]}: already exists; batchkit never overwrites a batch file (try again, or use --prefix)")
-    for target, data in zip(targets, files.values()):
-        write_bytes_atomic(target, data)
+    for target in targets:
+        if len(os.fsencode(target.name)) > 255:
+            raise InputError(f"{target}: the file name is over 255 bytes: use a shorter --prefix")
+    make_dir(out_dir)
+    for target in targets:
+        if os.path.lexists(target):
+            raise InputError(f"{target}: already exists; batchkit never overwrites a batch file (try again, or use --prefix)")
+    written: list[Path] = []
+    try:
+        for target, data in zip(targets, files.values()):
+            write_bytes_atomic(target, data)
+            written.append(target)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return targets

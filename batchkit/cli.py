@@ -5,6 +5,8 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 batchkit could not
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,23 +18,50 @@ from batchkit import __version__
 from batchkit.cli_deliver import make_deliver_command
 from batchkit.errors import BatchkitError
 from batchkit.kinds import KIND_IDS
+from batchkit.write import StdoutError, silence_stdout, stdout_broken
+from batchkit.write import write_stdout as out
+
+
+BROKEN_PIPE_EXIT = 128 + 13  # what a shell reports for a process killed by SIGPIPE (`batchkit ... | head`)
 
 
 class Command(click.Command):
-    """Turns batchkit's own errors into one line on stderr and exit 2 (a traceback only with --debug)."""
+    """Turns batchkit's own errors into one line on stderr and exit 2 (a traceback only with --debug).
+
+    A closed stdout pipe ends the command quietly (exit 141, as SIGPIPE would); any other failure
+    to write stdout, and any filesystem error no module turned into a BatchkitError, is one line
+    and exit 2.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
+        debug = ctx.find_root().params.get("debug")
         try:
             return super().invoke(ctx)
         except BatchkitError as exc:
-            if ctx.find_root().params.get("debug"):
+            if debug:
                 raise
             click.echo(f"batchkit: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except (StdoutError, OSError) as exc:
+            error = exc.error if isinstance(exc, StdoutError) else exc
+            on_stdout = isinstance(exc, StdoutError) or stdout_broken()
+            if on_stdout:
+                silence_stdout()
+                if error.errno == errno.EPIPE:
+                    ctx.exit(BROKEN_PIPE_EXIT)
+            if debug:
+                raise
+            why = error.strerror or str(error)
+            if on_stdout:
+                what = f"cannot write to standard output ({why})"
+            else:
+                what = f"{error.filename}: {why}" if error.filename else why
+            click.echo(f"batchkit: error: {what}", err=True)
+            ctx.exit(2)
         except Exception as exc:  # an internal error: still no traceback unless asked
-            if ctx.find_root().params.get("debug"):
+            if debug:
                 raise
             click.echo(f"batchkit: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
             ctx.exit(2)
@@ -76,6 +105,7 @@ def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, 
     from batchkit.validate import validate_paths
 
     config = load_config(config_path)
+    _check_report_targets(files, report_path, issues_csv)
     chosen, dropped = _codes(select) or list(config.select), _codes(ignore) or list(config.ignore)
     bad = unknown_codes(chosen + dropped)
     if bad:
@@ -94,6 +124,19 @@ def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, 
     sys.exit(0 if exit_zero or not failed else 1)
 
 
+def _check_report_targets(files: tuple[str, ...], xlsx: Path | None, issues: Path | None) -> None:
+    """Reports get the right extension and never replace a file being validated (not even with --force)."""
+    from batchkit.errors import UsageError
+    from batchkit.write import require_suffix, same_file
+
+    for target, suffix, what in ((xlsx, ".xlsx", "--report"), (issues, ".csv", "--issues-csv")):
+        if target is None:
+            continue
+        require_suffix(target, suffix, what)
+        if any(same_file(target, f) for f in files):
+            raise UsageError(f"{target}: is one of the files being validated; {what} needs another file name")
+
+
 def _write_reports(report: object, xlsx: Path | None, issues: Path | None, sheet: str | None, force: bool) -> None:
     from batchkit.annotate import write_issues_csv, write_xlsx_report
 
@@ -106,8 +149,6 @@ def _write_reports(report: object, xlsx: Path | None, issues: Path | None, sheet
 
 
 def _emit(report: object, fmt: str | None, fail_on: str) -> None:
-    import os
-
     from batchkit import render, render_ci
 
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
@@ -118,11 +159,12 @@ def _emit(report: object, fmt: str | None, fail_on: str) -> None:
         "junit": lambda r: render_ci.render_junit(r, fail_on),
         "sarif": render_ci.render_sarif,
     }
-    click.echo(renderers[chosen](report))
+    out(renderers[chosen](report))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if chosen == "github" and summary:
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(render_ci.step_summary(report))  # type: ignore[arg-type]
+        error = render_ci.append_step_summary(summary, report)  # type: ignore[arg-type]
+        if error:
+            click.echo(f"batchkit: warning: {error}", err=True)
 
 
 @main.command(cls=Command)
@@ -132,12 +174,13 @@ def _emit(report: object, fmt: str | None, fail_on: str) -> None:
 def template(kind: str, output: Path | None, force: bool) -> None:
     """Write impact.com's template for KIND (header and example rows that validate clean)."""
     from batchkit.templates import template_text
-    from batchkit.write import write_text_atomic
+    from batchkit.write import require_suffix, write_text_atomic
 
     text = template_text(kind)
     if output is None:
-        click.echo(text, nl=False)
+        out(text, nl=False)
         return
+    require_suffix(output, ".csv", "the template")
     write_text_atomic(output, text, overwrite=force)
     click.echo(f"wrote {output}", err=True)
 
@@ -164,7 +207,7 @@ def build(input_path: Path, out_dir: Path, config_path: str | None, preset: str 
     settings = load_build_settings(config, preset, action_tracker_id, prefix)
     with _progress(input_path) as progress:
         outcome = build_files(input_path, out_dir, config, settings, sheet, progress=progress, dry_run=dry_run)
-    click.echo(summary_json(outcome) if fmt == "json" else summary_text(outcome, dry_run))
+    out(summary_json(outcome) if fmt == "json" else summary_text(outcome, dry_run))
     sys.exit(0 if outcome.ok else 1)
 
 
@@ -189,18 +232,20 @@ def fix(file: Path, output: Path, config_path: str | None, kind: str | None, she
     result = fix_file(file, config, sheet)
     report = validate_tables([read_csv_bytes(str(output), result.data)], config, kind)
     write_bytes_atomic(output, result.data, overwrite=force)
-    click.echo(_fix_summary(result, output))
+    out(_fix_summary(result, output))
     if report.files[0].counts:
-        click.echo("still to fix by hand:")
-        click.echo(render_text(report))
+        out("still to fix by hand:")
+        out(render_text(report))
     sys.exit(0 if report.valid else 1)
 
 
 def _fix_summary(result: object, output: Path) -> str:
     counts = result.counts()  # type: ignore[attr-defined]
-    lines = [f"wrote {output}: {sum(counts.values()):,} cell(s) fixed"]
+    notes = result.notes  # type: ignore[attr-defined]
+    whole = f", {len(notes)} file-level fix{'' if len(notes) == 1 else 'es'}" if notes else ""
+    lines = [f"wrote {output}: {sum(counts.values()):,} cell(s) fixed{whole}"]
     lines += [f"  {kind}: {n:,}" for kind, n in sorted(counts.items())]
-    lines += [f"  {note}" for note in result.notes]  # type: ignore[attr-defined]
+    lines += [f"  {note}" for note in notes]
     for change in result.changes[:20]:  # type: ignore[attr-defined]
         lines.append(f"    row {change.row}, column {change.column}: {change.before!r} -> {change.after!r}")
     if len(result.changes) > 20:  # type: ignore[attr-defined]
@@ -219,7 +264,7 @@ def run_command(config_path: str, dry_run: bool) -> None:
     log = Log()
     log(f"run: start ({config_path}{', dry run' if dry_run else ''})")
     summary = run_job(load_config(config_path), dry_run=dry_run, log=log)
-    click.echo(summary.line())
+    out(summary.line())
     sys.exit(summary.exit_code)
 
 
@@ -231,7 +276,10 @@ def _progress(path: Path) -> Iterator[Callable[[str], None] | None]:
     """A phase progress bar on stderr for long inputs, only when stderr is a terminal."""
     from batchkit.buildrun import STEPS
 
-    big = path.is_file() and path.stat().st_size >= LONG_INPUT
+    try:
+        big = path.is_file() and path.stat().st_size >= LONG_INPUT
+    except OSError:  # a name too long, a loop, ...: reading the input reports it in one line
+        big = False
     if not (big and sys.stderr.isatty()):
         yield None
         return

@@ -23,20 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from batchkit.config import Config, load_config
-from batchkit.delivery_errors import (AuthError, DeliveryError, HostKeyError, InvalidFiles, PermanentError,
-                                      RemotePathError, TransientError, UncertainDelivery, UnsupportedServer)
+from batchkit.delivery_errors import (ArchiveError, AuthError, DeliveryError, HostKeyError, InvalidFiles,
+                                      PermanentError, RemotePathError, TransientError, UncertainDelivery,
+                                      UnsupportedServer)
 from batchkit.delivery_files import DeliveryResult, Outgoing, sha256_file
 from batchkit.delivery_settings import VERIFY_LIMIT, DeliverySettings, default_state_dir, resolve_settings
 from batchkit.destinations import Connector, Destination, LocalFolder, Session, SftpDrop, parse_destination
 from batchkit.errors import InputError, UsageError
-from batchkit.ledger import Ledger, LedgerEntry, LockBusy, utc_now
+from batchkit.ledger import Ledger, LedgerEntry, LedgerError, LockBusy, folder_problem, utc_now
 from batchkit.report import Report
 
-__all__ = ["VERIFY_LIMIT", "AuthError", "Connector", "DeliveryError", "DeliveryResult", "DeliverySettings",
-           "Destination", "HostKeyError", "InvalidFiles", "Ledger", "LocalFolder", "LockBusy", "Outgoing",
-           "PermanentError", "RemotePathError", "Session", "SftpDrop", "TransientError", "UncertainDelivery",
-           "UnsupportedServer", "archive", "backoff_delay", "check_files", "default_state_dir", "deliver_files",
-           "parse_destination", "resolve_settings", "sha256_file"]
+__all__ = ["VERIFY_LIMIT", "ArchiveError", "AuthError", "Connector", "DeliveryError", "DeliveryResult",
+           "DeliverySettings", "Destination", "HostKeyError", "InvalidFiles", "Ledger", "LedgerError", "LocalFolder",
+           "LockBusy", "Outgoing", "PermanentError", "RemotePathError", "Session", "SftpDrop", "TransientError",
+           "UncertainDelivery", "UnsupportedServer", "archive", "backoff_delay", "check_files", "default_state_dir",
+           "deliver_files", "parse_destination", "resolve_settings", "sha256_file"]
 
 RESERVED_PREFIXES = ("receipt_", "result_")  # impact.com's own files: ignored when found in a drop
 
@@ -45,8 +46,12 @@ def _outgoing(paths: list[Path]) -> list[Outgoing]:
     items, names = [], set()
     for path in map(Path, paths):
         name = path.name
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
+        try:
+            is_file = path.is_file()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        if not is_file:
+            raise InputError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
         if path.suffix.lower() != ".csv":
             raise UsageError(f"{path}: only .csv batch files can be delivered")
         if name.startswith(".") or name.lower().startswith(RESERVED_PREFIXES):
@@ -55,7 +60,10 @@ def _outgoing(paths: list[Path]) -> list[Outgoing]:
         if name in names:
             raise UsageError(f"{path}: two files named {name} in one delivery")
         names.add(name)
-        digest, size = sha256_file(path)
+        try:
+            digest, size = sha256_file(path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
         items.append(Outgoing(path, name, size, digest))
     return items
 
@@ -84,12 +92,13 @@ def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettin
     A failure stops the run and raises a DeliveryError whose `results` say what happened to each file.
     """
     items = _outgoing(list(paths))  # hashed before validation: what is sent is what was validated
+    ledger.check()  # a state directory, ledger or lock that cannot be used fails now, dry run or not
     if report is None:
         check_files([i.path for i in items], settings.config)
     elif not report.valid or [f.path for f in report.files] != [str(i.path) for i in items]:
         raise UsageError("the validation report given does not belong to these files")
     if dry_run:
-        return [_preview(item, dest, ledger, resend) for item in items]
+        return _dry_run(items, dest, ledger, resend)
     run = _Run(dest, settings, ledger)
     results: list[DeliveryResult] = []
     with ledger.locked(settings.lock_wait):
@@ -102,6 +111,24 @@ def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettin
             raise
         finally:
             run.close()
+    return results
+
+
+def _dry_run(items: list[Outgoing], dest: Destination, ledger: Ledger, resend: bool) -> list[DeliveryResult]:
+    """What a delivery would do; raises the first problem the destination shows without connecting."""
+    results, first = [], None
+    for item in items:
+        result = _preview(item, dest, ledger, resend)
+        if result.outcome == "would-send":
+            try:
+                dest.check(item)
+            except DeliveryError as exc:
+                result = _result(item, dest, "would-fail", error=str(exc))
+                first = first or exc
+        results.append(result)
+    if first is not None:
+        first.results = results
+        raise first
     return results
 
 
@@ -211,6 +238,15 @@ def archive(result: DeliveryResult, archive_dir: Path) -> Path:
     """Copy a delivered file into `archive_dir` with its ledger entry as JSON beside it; return the copy."""
     if result.outcome not in ("delivered", "skipped") or result.entry is None:
         raise ValueError(f"{result.name} was not delivered ({result.outcome}): nothing to archive")
+    try:
+        return _archive(result, result.entry, archive_dir)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        problem = folder_problem(archive_dir) or f"{exc.strerror or exc}{where}"
+        raise ArchiveError(f"cannot archive {result.name} (it was delivered): {problem}") from None
+
+
+def _archive(result: DeliveryResult, entry: LedgerEntry, archive_dir: Path) -> Path:
     archive_dir.mkdir(parents=True, exist_ok=True)
     target = archive_dir / result.name
     if target.exists() and sha256_file(target)[0] != result.sha256:
@@ -222,7 +258,7 @@ def archive(result: DeliveryResult, archive_dir: Path) -> Path:
             tmp.unlink()
             raise InputError(f"{result.path} changed since it was delivered: not archived")
         os.replace(tmp, target)
-    doc = {"entry": result.entry.as_dict(), "file": str(result.path), "archived": utc_now()}
+    doc = {"entry": entry.as_dict(), "file": str(result.path), "archived": utc_now()}
     meta = target.with_name(target.name + ".json")
     tmp = meta.with_name(f".{meta.name}.part")
     tmp.write_text(json.dumps(doc, indent=2) + "\n")

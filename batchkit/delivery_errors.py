@@ -10,6 +10,8 @@
     │       ├── RemotePathError     missing directory, no permission, name already taken
     │       ├── UnsupportedServer   no posix-rename@openssh.com, no common algorithm
     │       └── UncertainDelivery   an earlier final rename was interrupted: the partner may have the file
+    ├── ArchiveError            exit 2: a delivered file could not be copied into the archive
+    ├── LedgerError             exit 2: the state dir, the ledger or its lock cannot be used (batchkit.ledger)
     └── LockBusy                exit 3: another delivery holds the ledger lock (batchkit.ledger)
 
 A class's docstring says what went wrong; the message raised with it says what to do.
@@ -21,8 +23,8 @@ from batchkit.delivery_files import DeliveryResult
 from batchkit.errors import BatchkitError
 from batchkit.report import Report
 
-__all__ = ["AuthError", "DeliveryError", "HostKeyError", "InvalidFiles", "PermanentError", "RemotePathError",
-           "TransientError", "UncertainDelivery", "UnsupportedServer"]
+__all__ = ["ArchiveError", "AuthError", "DeliveryError", "HostKeyError", "InvalidFiles", "PermanentError",
+           "RemotePathError", "TransientError", "UncertainDelivery", "UnsupportedServer"]
 
 
 class InvalidFiles(BatchkitError):
@@ -35,6 +37,10 @@ class InvalidFiles(BatchkitError):
         super().__init__(f"{bad} of {len(report.files)} file(s) have errors: nothing was sent "
                          "(fix them and run again; batchkit validate shows every finding)")
         self.report = report
+
+
+class ArchiveError(BatchkitError):
+    """A delivered file could not be copied into the archive (the delivery itself stands)."""
 
 
 class DeliveryError(BatchkitError):

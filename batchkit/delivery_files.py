@@ -40,7 +40,7 @@ class DeliveryResult:
     size: int
     sha256: str
     destination: str
-    outcome: str  # delivered | skipped | would-send | would-skip | uncertain | failed | not-attempted
+    outcome: str  # delivered | skipped | would-send | would-skip | would-fail | uncertain | failed | not-attempted
     attempts: int = 0
     at: str | None = None
     remote: str | None = None
@@ -61,6 +61,8 @@ class DeliveryResult:
             return f"would send {self.name} -> {self.destination} ({size}, sha256 {self.sha256[:12]})"
         if self.outcome == "failed":  # the reason follows on stderr as `batchkit: error: ...`
             return f"failed {self.name} ({self.attempts} attempt{'' if self.attempts == 1 else 's'})"
+        if self.outcome == "would-fail":  # the reason follows on stderr as `batchkit: error: ...`
+            return f"would fail {self.name} -> {self.destination} (dry run: nothing was sent)"
         if self.outcome == "not-attempted":
             return f"not sent {self.name}: stopped at an earlier failure"
         return f"{self.outcome} {self.name}: {self.error}"

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from batchkit.config import Config
-from batchkit.destinations import SftpDrop, parse_destination
-from batchkit.errors import ConfigError
+from batchkit.destinations import SftpDrop, expand_user, parse_destination
+from batchkit.errors import ConfigError, UsageError
 
 __all__ = ["VERIFY_LIMIT", "DeliverySettings", "default_state_dir", "resolve_settings"]
 
@@ -28,8 +28,13 @@ _ENV = {"to": "BATCHKIT_TO", "key_file": "BATCHKIT_KEY_FILE", "known_hosts": "BA
 
 def default_state_dir(env: Mapping[str, str] = os.environ) -> Path:
     """$XDG_STATE_HOME/batchkit, else ~/.local/state/batchkit."""
-    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "batchkit"
+    if env.get("XDG_STATE_HOME"):
+        return Path(env["XDG_STATE_HOME"]) / "batchkit"
+    try:
+        return Path.home() / ".local" / "state" / "batchkit"
+    except RuntimeError:  # no HOME and no home directory for this user
+        raise ConfigError("no home directory to keep the ledger in: set --state-dir, BATCHKIT_STATE_DIR or "
+                          "[deliver] state_dir") from None
 
 
 @dataclass(frozen=True)
@@ -73,28 +78,50 @@ def resolve_settings(config: Config, flags: Mapping[str, Any] | None = None,
                      env: Mapping[str, str] = os.environ) -> DeliverySettings:
     """Flags > BATCHKIT_* environment > [deliver] in batchkit.toml > defaults; paths checked."""
     flags, table = flags or {}, _deliver_table(config)
+    where = config.source or "batchkit.toml"
     base = Path(config.source).parent if config.source else Path(".")
     chosen: dict[str, Any] = {}
+    origin: dict[str, str] = {}  # where each chosen value came from, for error messages
+    from_file: set[str] = set()
     for key in ("to", "key_file", "known_hosts", "state_dir"):
-        if flags.get(key) not in (None, ""):
-            chosen[key] = str(flags[key])
+        if flags.get(key) is not None and str(flags[key]).strip():
+            chosen[key], origin[key] = str(flags[key]), "--" + key.replace("_", "-")
+        elif flags.get(key) is not None:  # given, but empty: never fall back silently (e.g. --to "$UNSET")
+            raise UsageError(f"--{key.replace('_', '-')} is empty")
         elif env.get(_ENV[key]):
-            chosen[key] = env[_ENV[key]]
+            chosen[key], origin[key] = env[_ENV[key]], _ENV[key]
         elif key in table:  # relative paths in the file are relative to the file
-            value = table[key]
+            value, origin[key] = table[key], f"{where}: [deliver] {key}"
+            from_file.add(key)
+            if not value.strip():
+                raise ConfigError(f"{origin[key]} is empty: give a folder or sftp://user@host[:port]/dir"
+                                  if key == "to" else f"{origin[key]} is empty: remove it or give a path")
             local = key != "to" or "://" not in value
-            chosen[key] = str(base / Path(value).expanduser()) if local else value
+            chosen[key] = str(base / _expand(value, origin[key], True)) if local else value
+    paths = {key: _expand(chosen[key], origin[key], key in from_file)
+             for key in ("key_file", "known_hosts", "state_dir") if key in chosen}
     settings = DeliverySettings(
-        to=chosen.get("to", "./outbox"),
-        key_file=Path(chosen["key_file"]).expanduser() if "key_file" in chosen else None,
-        known_hosts=Path(chosen["known_hosts"]).expanduser() if "known_hosts" in chosen else None,
-        state_dir=Path(chosen["state_dir"]).expanduser() if "state_dir" in chosen else default_state_dir(env),
+        to=chosen.get("to", "./outbox"), key_file=paths.get("key_file"), known_hosts=paths.get("known_hosts"),
+        state_dir=paths["state_dir"] if "state_dir" in paths else default_state_dir(env),
         timeout=float(table.get("timeout", 30.0)), retries=int(table.get("retries", 4)),  # seconds: not money
         password=env.get("BATCHKIT_SFTP_PASSWORD") or None, passphrase=env.get("BATCHKIT_KEY_PASSPHRASE") or None,
         config=config)
-    if isinstance(parse_destination(settings.to), SftpDrop):
+    try:
+        dest = parse_destination(settings.to)
+    except UsageError as exc:
+        if "to" in from_file:
+            raise ConfigError(f"{origin['to']}: {exc}") from None
+        raise
+    if isinstance(dest, SftpDrop):
         _check_sftp_settings(settings)
     return settings
+
+
+def _expand(text: str, origin: str, in_file: bool) -> Path:
+    try:
+        return expand_user(text, origin)
+    except UsageError as exc:
+        raise (ConfigError(str(exc)) if in_file else exc) from None
 
 
 def _check_sftp_settings(s: DeliverySettings) -> None:
@@ -103,7 +130,15 @@ def _check_sftp_settings(s: DeliverySettings) -> None:
                           "(get it with `ssh-keyscan -p PORT HOST`, then confirm the fingerprint with the partner)")
     if not s.known_hosts.is_file():
         raise ConfigError(f"known_hosts file {s.known_hosts} not found")
-    for number, line in enumerate(s.known_hosts.read_text(errors="replace").splitlines(), 1):
+    try:
+        text = s.known_hosts.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read known_hosts file {s.known_hosts}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        at = exc.object[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"known_hosts file {s.known_hosts} is not a text file (not UTF-8 at line {at}, byte "
+                          f"{exc.start}): write it with `ssh-keyscan -p PORT HOST`") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if line.lstrip().startswith("@"):
             raise ConfigError(f"{s.known_hosts} line {number}: @cert-authority/@revoked lines are not supported; "
                               "pin the partner's key in a dedicated file of plain `[host]:port type key` lines")

@@ -2,8 +2,9 @@
 
 Fixed: surrounding whitespace, the BOM, reason-code case and spacing (item_returned ->
 ITEM_RETURNED, only when the result is an accepted code), thousands separators and currency
-signs in amounts ($1,234.50 -> 1234.50), header spellings (Oid -> OrderId, SKU2 -> Sku2).
-Everything else (decimal commas, mangled ids, unknown reasons, ...) stays a finding.
+signs in amounts ($1,234.50 -> 1234.50), header spellings (Oid -> OrderId, SKU2 -> Sku2); the
+output is always UTF-8 CSV with commas and LF, so another delimiter or line ending is a reported
+file-level fix too. Everything else (decimal commas, mangled ids, unknown reasons, ...) stays a finding.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from batchkit.annotate import all_records
+from batchkit.annotate import all_records, csv_delimiter
 from batchkit.columns import parse_header
 from batchkit.config import Config
 from batchkit.errors import InputError, UsageError
 from batchkit.kinds import layout
-from batchkit.read import BOM
+from batchkit.read import BOM, read_input
+from batchkit.write import require_suffix, same_file
+from batchkit.xlsx import is_xlsx
 
 _MONEY = re.compile(r"(?:[$€£¥]|[A-Z]{3} ?)?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\s*(?:[$€£¥]| ?[A-Z]{3})?")
 
@@ -76,29 +79,57 @@ def _header(names: list[str]) -> list[tuple[str, str]]:
 
 def fix_file(path: Path, config: Config, sheet: str | None = None) -> FixResult:
     """Apply the safe fixes to a file's records."""
-    raw = path.read_bytes()
-    if not path.suffix.lower().startswith(".xls"):
+    raw = read_input(path)
+    xlsx = is_xlsx(path, raw)
+    if not xlsx:
         try:
-            raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(f"{path}: not UTF-8; fix does not guess encodings - re-save the file as 'CSV UTF-8' first") from None
     records = all_records(str(path), sheet)
     if not records:
         raise InputError(f"{path}: empty file, nothing to fix")
     result = FixResult(b"")
-    if raw.startswith(BOM):
-        result.notes.append("removed the UTF-8 byte-order mark")
-    header = _header(records[0])
+    result.notes += _sheet_notes(path, sheet) if xlsx else _text_notes(raw, text)
+    first = records[0].cells() if records[0].number == 1 else []
+    header = _header(first)
     for pos, (new, old) in enumerate(header):
         if new != old:
             result.changes.append(Change(1, old, old, new, "header spelling"))
     names = [new for new, _ in header]
     fields = [c.field for c in parse_header(names)]
-    fixed = [names] + [_fix_row(i, r, names, fields, config, result) for i, r in enumerate(records[1:], start=2)]
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(fixed)
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    done = 1
+    for record in records:
+        if record.number <= 1:
+            continue
+        buf.write("\n" * (record.number - done - 1))  # blank spreadsheet rows stay blank rows
+        writer.writerow(_fix_row(record.number, record.cells(), names, fields, config, result))
+        done = record.number
     result.data = buf.getvalue().encode("utf-8")
     return result
+
+
+def _text_notes(raw: bytes, text: str) -> list[str]:
+    """File-level repairs of a CSV: BOM, delimiter, line endings (fix writes UTF-8, commas and LF)."""
+    notes = []
+    if raw.startswith(BOM):
+        notes.append("removed the UTF-8 byte-order mark")
+    delimiter = csv_delimiter(text.lstrip("\ufeff").split("\n", 1)[0])
+    if delimiter != ",":
+        name = {";": "semicolons", "\t": "tabs", "|": "pipes"}[delimiter]
+        notes.append(f"delimiter: {name} replaced by commas (BK003)")
+    if "\r" in text and "\n" not in text:
+        notes.append("line endings: CR (old Mac) replaced by LF")
+    elif "\r\n" in text:
+        notes.append("line endings: CRLF replaced by LF")
+    return notes
+
+
+def _sheet_notes(path: Path, sheet: str | None) -> list[str]:
+    return [f"wrote {'sheet ' + repr(sheet) if sheet else 'the first sheet'} of {path.name} as CSV (UTF-8, commas)"]
 
 
 def _fix_row(row: int, record: list[str], names: list[str], fields: list[str | None], config: Config,
@@ -121,6 +152,7 @@ def _fix_row(row: int, record: list[str], names: list[str], fields: list[str | N
 
 
 def check_target(source: Path, target: Path) -> None:
-    """Refuse to write over the input."""
-    if target.exists() and source.resolve() == target.resolve():
+    """Refuse to write over the input, or CSV under another extension."""
+    if same_file(source, target):
         raise UsageError(f"{target}: fix never writes in place; choose another output file with -o")
+    require_suffix(target, ".csv", "the fixed file")

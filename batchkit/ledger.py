@@ -10,7 +10,8 @@ ledger can. One row per delivery attempt of one file to one destination, with it
     unknown     interrupted during the final rename: ask the partner, then --resend if needed
 
 Rows are written only while the lock (flock on `deliver.lock`) is held, so two processes never
-both decide to send the same content.
+both decide to send the same content. A ledger that cannot be opened, read or written raises
+LedgerError (exit 2) naming the file; a damaged one is never deleted or recreated.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from batchkit.errors import BatchkitError
 
@@ -53,6 +54,32 @@ class LockBusy(BatchkitError):
     """Another batchkit delivery holds the ledger lock: try again when it has finished."""
 
     exit_code = 3
+
+
+class LedgerError(BatchkitError):
+    """The state directory, the ledger or its lock file cannot be used (exit 2: fix the environment)."""
+
+
+_T = TypeVar("_T")
+_STATE_HINT = "set --state-dir, BATCHKIT_STATE_DIR or [deliver] state_dir to a writable folder"
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why `path` cannot be used (or created) as a writable folder, or None; creates nothing."""
+    try:
+        if path.exists():
+            if not path.is_dir():
+                return f"{path} is not a folder"
+            return None if os.access(path, os.W_OK | os.X_OK) else f"{path} is not writable"
+        for parent in path.absolute().parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    return f"{path} cannot be created: {parent} is not a folder"
+                return None if os.access(parent, os.W_OK | os.X_OK) else \
+                    f"{path} cannot be created: {parent} is not writable"
+    except OSError as exc:
+        return f"{path} cannot be checked: {exc.strerror or exc}"
+    return None
 
 
 def utc_now() -> str:
@@ -94,10 +121,58 @@ class Ledger:
         if self._db is None:
             if not create and not self.path.exists():
                 return None
-            self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.executescript(_SCHEMA)
+            self._make_state_dir()
+            if self.path.exists() and not self.path.is_file():
+                raise LedgerError(f"the ledger {self.path} is not a file: move it aside (batchkit never deletes it)")
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                db.executescript(_SCHEMA)
+            except BaseException:
+                db.close()
+                raise
+            self._db = db
         return self._db
+
+    def _make_state_dir(self) -> None:
+        try:
+            self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            problem = folder_problem(self.state_dir) or f"{self.state_dir} cannot be created"
+            raise LedgerError(f"state directory: {problem}: {_STATE_HINT}") from None
+
+    def _guarded(self, work: Callable[[], _T]) -> _T:
+        """Run `work`, turning SQLite and file-system errors into one-line LedgerErrors."""
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if str(exc).startswith("no such"):  # a SQLite file, but not batchkit's ledger
+                raise LedgerError(f"{self.path} is not a batchkit ledger ({exc}): move it aside (keep it) "
+                                  "and point --state-dir at batchkit's own state directory") from None
+            raise LedgerError(f"cannot use the ledger {self.path}: {exc} (check the state directory "
+                              f"{self.state_dir}: permissions, free space, a folder in the way)") from None
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            raise LedgerError(f"the ledger {self.path} is damaged ({exc}): batchkit cannot tell what was already "
+                              "delivered; restore it from a backup, or move it aside (keep it: it records past "
+                              "deliveries) to start a new one") from None
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot use the ledger {self.path}: {exc}") from None
+        except OSError as exc:
+            raise LedgerError(f"cannot use the state directory {self.state_dir}: {exc.strerror or exc}"
+                              + (f" ({exc.filename})" if exc.filename else "")) from None
+
+    def check(self) -> None:
+        """Raise LedgerError now if the state directory, the ledger or the lock cannot be used; creates nothing.
+
+        Opens an existing ledger (a damaged one is reported, never replaced); cheap enough for --dry-run.
+        """
+        problem = folder_problem(self.state_dir)
+        if problem:
+            raise LedgerError(f"state directory: {problem}: {_STATE_HINT}")
+        for path, what in ((self.path, "the ledger"), (self.lock_path, "the lock file")):
+            if self._guarded(path.exists) and not path.is_file():
+                raise LedgerError(f"{what} {path} is not a file: move it aside (batchkit never deletes it)")
+        if self.path.exists():
+            self._guarded(lambda: self._conn(create=False))
 
     def close(self) -> None:
         """Close the database connection (the ledger reopens on next use)."""
@@ -108,13 +183,15 @@ class Ledger:
     @contextmanager
     def locked(self, wait: float = 30.0) -> Iterator[None]:
         """Hold the delivery lock (waiting up to `wait` seconds); settle rows left by dead runs."""
-        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._make_state_dir()
+        if self._guarded(self.lock_path.is_dir):
+            raise LedgerError(f"the lock file {self.lock_path} is not a file: move it aside "
+                              "(batchkit never deletes it)")
+        fd = self._guarded(lambda: os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644))
         try:
-            _acquire(fd, wait, self.lock_path)
-            os.ftruncate(fd, 0)
-            os.write(fd, f"pid {os.getpid()} since {utc_now()}\n".encode())
-            self._settle_interrupted()
+            self._guarded(lambda: _acquire(fd, wait, self.lock_path))
+            self._guarded(lambda: _stamp(fd))
+            self._guarded(self._settle_interrupted)
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the flock
@@ -128,50 +205,54 @@ class Ledger:
         db.execute("UPDATE deliveries SET outcome = 'unknown', finished_at = ?, error = ? WHERE outcome = 'committing'",
                    (now, "interrupted during the final rename: the partner may have the file"))
 
+    def _rows(self, sql: str, args: tuple[Any, ...] = (), create: bool = True) -> list[Any]:
+        """Run one statement (guarded); the rows it returns ([] when the ledger does not exist yet)."""
+        def work() -> list[Any]:
+            db = self._conn(create)
+            if db is None:
+                return []
+            cur = db.execute(sql, args)
+            return [cur.lastrowid] if sql.startswith("INSERT") else cur.fetchall()
+        return self._guarded(work)
+
     def last(self, sha256: str, destination: str) -> LedgerEntry | None:
         """The newest delivered (or uncertain) entry for this content at this destination."""
-        db = self._conn(create=False)
-        if db is None:
-            return None
-        row = db.execute(f"SELECT {_COLUMNS} FROM deliveries WHERE sha256 = ? AND destination = ? "
-                         "AND outcome IN ('delivered', 'unknown', 'committing') ORDER BY id DESC LIMIT 1",
-                         (sha256, destination)).fetchone()
-        return LedgerEntry(*row) if row else None
+        rows = self._rows(f"SELECT {_COLUMNS} FROM deliveries WHERE sha256 = ? AND destination = ? "
+                          "AND outcome IN ('delivered', 'unknown', 'committing') ORDER BY id DESC LIMIT 1",
+                          (sha256, destination), create=False)
+        return LedgerEntry(*rows[0]) if rows else None
 
     def begin(self, name: str, sha256: str, size: int, destination: str) -> int:
         """Record that sending starts; returns the entry id."""
-        db = self._conn()
-        assert db is not None
-        cur = db.execute("INSERT INTO deliveries (name, sha256, size, destination, started_at, outcome) "
-                         "VALUES (?, ?, ?, ?, ?, 'sending')", (name, sha256, size, destination, utc_now()))
-        return int(cur.lastrowid or 0)
+        (row_id,) = self._rows("INSERT INTO deliveries (name, sha256, size, destination, started_at, outcome) "
+                               "VALUES (?, ?, ?, ?, ?, 'sending')", (name, sha256, size, destination, utc_now()))
+        return int(row_id or 0)
 
     def update(self, entry_id: int, outcome: str, attempts: int | None = None, remote: str | None = None,
                error: str | None = None) -> LedgerEntry:
         """Move an entry to `outcome` (final outcomes get a finish time); returns the new row."""
-        db = self._conn()
-        assert db is not None
         finished = None if outcome in ("sending", "committing") else utc_now()
-        db.execute("UPDATE deliveries SET outcome = ?, finished_at = COALESCE(?, finished_at), "
+        self._rows("UPDATE deliveries SET outcome = ?, finished_at = COALESCE(?, finished_at), "
                    "attempts = COALESCE(?, attempts), remote = COALESCE(?, remote), error = ? WHERE id = ?",
                    (outcome, finished, attempts, remote, error, entry_id))
         return self.get(entry_id)
 
     def get(self, entry_id: int) -> LedgerEntry:
         """One entry by id."""
-        db = self._conn()
-        assert db is not None
-        row = db.execute(f"SELECT {_COLUMNS} FROM deliveries WHERE id = ?", (entry_id,)).fetchone()
-        if row is None:
+        rows = self._rows(f"SELECT {_COLUMNS} FROM deliveries WHERE id = ?", (entry_id,))
+        if not rows:
             raise KeyError(entry_id)
-        return LedgerEntry(*row)
+        return LedgerEntry(*rows[0])
 
     def entries(self) -> list[LedgerEntry]:
         """Every entry, oldest first."""
-        db = self._conn(create=False)
-        if db is None:
-            return []
-        return [LedgerEntry(*row) for row in db.execute(f"SELECT {_COLUMNS} FROM deliveries ORDER BY id")]
+        return [LedgerEntry(*row) for row in self._rows(f"SELECT {_COLUMNS} FROM deliveries ORDER BY id",
+                                                        create=False)]
+
+
+def _stamp(fd: int) -> None:
+    os.ftruncate(fd, 0)
+    os.write(fd, f"pid {os.getpid()} since {utc_now()}\n".encode())
 
 
 def _acquire(fd: int, wait: float, path: Path) -> None:

@@ -3,7 +3,7 @@
 CSV: the raw bytes are checked for encoding and BOM, the header is parsed with the csv module,
 and the records are read by pyarrow's CSV reader (every cell as text). Files where records and
 physical lines do not line up one to one (multi-line quoted cells, ragged rows, lone CRs) take
-a slower pure-Python path that tracks where each record starts. XLSX: openpyxl, read-only.
+a slower pure-Python path that tracks where each record starts. XLSX: openpyxl, streamed (xlsx.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 
 from batchkit.errors import InputError
 from batchkit.report import Finding, catalogue
-from batchkit.xlsx import is_xlsx, read_xlsx_rows
+from batchkit.xlsx import Row, is_xlsx, read_xlsx_rows
 
 BOM = b"\xef\xbb\xbf"
 HEADER_WINDOW = 1 << 20  # characters read to find the header record
@@ -215,9 +215,10 @@ def _slow_records(text: str, header: list[str], delim: str, header_lines: int) -
                  header_lines, records=ordinal - 1)
 
 
-def _ragged(record: list[str], width: int, row: int, line: int) -> Finding:
-    more = "more" if len(record) > width else "fewer"
-    return finding("BK009", f"row has {len(record)} cells, {more} than the header's {width}: "
+def _ragged(record: list[str], width: int, row: int, line: int, cells: int | None = None) -> Finding:
+    count = len(record) if cells is None else cells
+    more = "more" if count > width else "fewer"
+    return finding("BK009", f"row has {count} cells, {more} than the header's {width}: "
                    "quote cells that contain commas, or remove stray cells", row=row, line=line,
                    value=",".join(record)[:80])
 
@@ -232,17 +233,23 @@ def _drop_blank(table: Table, blank: np.ndarray) -> Table:
     return table
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> Table:
-    """Read a CSV or XLSX file into a Table (InputError if it cannot be opened at all)."""
+def read_input(path: str | Path) -> bytes:
+    """A file's bytes (InputError with one line if it cannot be read: missing, a folder, a loop, ...)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{p}: is a directory, not a file") from None
     except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> Table:
+    """Read a CSV or XLSX file into a Table (InputError if it cannot be opened at all)."""
+    p = Path(path)
+    raw = read_input(p)
     if is_xlsx(p, raw):
         return _table_from_rows(str(p), read_xlsx_rows(p, raw, sheet))
     if sheet:
@@ -250,28 +257,50 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     return read_csv_bytes(str(p), raw)
 
 
-def _table_from_rows(path: str, records: list[list[str]]) -> Table:
-    """A Table from spreadsheet rows (row number = line number); trailing empty rows are dropped."""
-    while records and not any(c.strip() for c in records[-1]):
+BLANK_RUN = 100  # a longer run of blank spreadsheet rows is one BK010 finding, not one per row
+
+
+def _blank_rows(first: int, last: int) -> list[Finding]:
+    """BK010 for the blank rows first..last (one finding for a long run)."""
+    if last - first + 1 > BLANK_RUN:
+        return [finding("BK010", f"rows {first:,} to {last:,} are blank ({last - first + 1:,} rows): delete them "
+                        "(a stray cell far below the data makes them part of the sheet)", row=first, line=first)]
+    return [finding("BK010", "blank row: delete it", row=n, line=n) for n in range(first, last + 1)]
+
+
+def _table_from_rows(path: str, records: list[Row]) -> Table:
+    """A Table from a sheet's non-empty rows (row number = line number); trailing blank rows are dropped.
+
+    Only named columns are materialised: empty unnamed columns (a stray cell far to the right of
+    the header) cost nothing, and cells right of the header only make the row ragged (BK009).
+    """
+    while records and not any(c.strip() for c in records[-1].texts):
         records = records[:-1]
-    if not records or not any(c.strip() for c in records[0]):
+    if not records or records[0].number != 1 or not any(c.strip() for c in records[0].texts):
         return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int),
                      [finding("BK004", "the sheet is empty or its first row is blank: no header row", row=1, line=1)])
-    header = list(records[0])
+    header = records[0].cells()
     while header and not header[-1].strip():
         header.pop()
     width = len(header)
-    found, kept, rows = [], [], []
-    for n, record in enumerate(records[1:], start=2):
-        cells = record[:width] + [""] * (width - len(record))
-        extra = [c for c in record[width:] if c.strip()]
-        if not any(c.strip() for c in record):
+    named = [i for i, name in enumerate(header) if name.strip()]
+    found: list[Finding] = []
+    kept: list[list[str]] = []
+    rows: list[int] = []
+    prev = 1
+    for record in records[1:]:
+        n = record.number
+        if n > prev + 1:
+            found += _blank_rows(prev + 1, n - 1)
+        prev = max(prev, n)
+        if not any(c.strip() for c in record.texts):
             found.append(finding("BK010", "blank row: delete it", row=n, line=n))
-        elif extra:
-            found.append(_ragged(record, width, n, n))
+        elif any(c.strip() for c in record.beyond(width)):
+            found.append(_ragged(record.cells(min(record.last, 81)), width, n, n, cells=record.last))
         else:
-            kept.append(cells)
+            cells = record.cells(width)
+            kept.append(cells if len(named) == width else [cells[i] for i in named])
             rows.append(n)
-    data = pd.DataFrame(kept, columns=range(width), dtype="str") if kept else pd.DataFrame(columns=range(width), dtype="str")
+    data = pd.DataFrame(kept, columns=named, dtype="str") if kept else pd.DataFrame(columns=named, dtype="str")
     arr = np.array(rows, dtype=int)
-    return Table(path, header, data, arr, arr.copy(), found, records=len(records) - 1)
+    return Table(path, header, data, arr, arr.copy(), found, records=prev - 1)

@@ -118,6 +118,17 @@ def step_summary(report: Report) -> str:
     return "\n".join(lines)
 
 
+def append_step_summary(target: str, report: Report) -> str | None:
+    """Append the step summary to $GITHUB_STEP_SUMMARY; the reason in one line when that fails (a
+    convenience: the caller warns and carries on)."""
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(step_summary(report))
+    except OSError as exc:
+        return f"cannot write the job summary to GITHUB_STEP_SUMMARY={target} ({exc.strerror or exc}); skipped"
+    return None
+
+
 def render_junit(report: Report, fail_on: str = "error") -> str:
     """JUnit XML: a testsuite per file, a testcase per code found (or one passing case)."""
     suites = ET.Element("testsuites", name="batchkit validate")

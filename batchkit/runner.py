@@ -9,9 +9,11 @@ file is archived with its ledger entry. The staging folder is removed at the end
 from __future__ import annotations
 
 import glob
+import os
+import re
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -19,7 +21,7 @@ from typing import Any, Callable, TextIO
 from batchkit.buildconfig import load_build_settings
 from batchkit.buildrun import build_files
 from batchkit.config import Config
-from batchkit.errors import ConfigError
+from batchkit.errors import ConfigError, InputError
 
 _KEYS = {"inputs": list, "archive": str}
 
@@ -61,6 +63,8 @@ def load_run_settings(config: Config) -> RunSettings:
             raise ConfigError(f"{src}: [run] {key} must be {'a list of globs' if key == 'inputs' else 'a path'}")
     if not all(isinstance(v, str) and v.strip() for v in table["inputs"]):
         raise ConfigError(f"{src}: [run] inputs must list file names or globs")
+    if not table.get("archive", "archive").strip():
+        raise ConfigError(f"{src}: [run] archive is empty: name the folder delivered files are archived in")
     base = Path(config.source).parent if config.source else Path(".")
     return RunSettings(tuple(str(base / p) for p in table["inputs"]), base / table.get("archive", "archive"))
 
@@ -78,48 +82,128 @@ class Log:
 
 def matching_inputs(patterns: tuple[str, ...]) -> list[Path]:
     """The exports the globs match, sorted, each once."""
-    found = {Path(p) for pattern in patterns for p in glob.glob(pattern) if Path(p).is_file()}
+    found = {Path(p) for pattern in patterns for p in glob.glob(pattern) if os.path.isfile(p)}
     return sorted(found)
+
+
+def export_prefixes(exports: list[Path], prefix: str | None) -> dict[Path, str | None]:
+    """The file-name prefix of each export's batch files (None: build's own default, the export's name).
+
+    All builds of one run share one timestamp, so with several exports each gets its own prefix:
+    `<[build] prefix>-<export name>`, or the export's name alone without a [build] prefix, with any kind id
+    taken out of the export's name (a file name must contain only its own kind), the name cut at 80
+    characters, and `-2`, `-3`, ... added when two exports still share a name. A single export keeps
+    `[build] prefix` as it is.
+    """
+    if len(exports) <= 1:
+        return {export: prefix for export in exports}
+    chosen: dict[Path, str | None] = {}
+    used: set[str] = set()
+    for export in exports:
+        stem = _KIND_ID.sub("-", export.stem)[:80]  # file names stay well under 255 bytes
+        base = re.sub(r"[-_.]*-[-_.]*", "-", _UNSAFE.sub("-", "-".join(filter(None, [prefix, stem])))).strip("-.")
+        base = base or "batch"
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.lower())
+        chosen[export] = name
+    return chosen
+
+
+_KIND_ID = re.compile(r"(order|item)[-_ ]?(modification|reversal)s?(?![a-z])", re.IGNORECASE)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what batchfile.file_name replaces in a prefix
 
 
 def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | None = None) -> RunSummary:
     """build -> validate -> deliver -> archive; returns the summary (exit code inside)."""
     from batchkit import deliver as lib
-    from batchkit.render import render_text
 
     say = log or Log()
     job = load_run_settings(config)
     build_settings = load_build_settings(config, None, None, None)
     delivery = lib.resolve_settings(config)
+    now = datetime.now(timezone.utc)
+    day = job.archive / now.strftime("%Y-%m-%d")
+    _preflight(config, delivery, day)  # before anything is built or sent, dry run or not
     summary = RunSummary(inputs=matching_inputs(job.inputs))
     if not summary.inputs:
         say(f"run: no export matches {', '.join(job.inputs)}: nothing to do")
         return summary
-    now = datetime.now(timezone.utc)
-    stage = delivery.state_dir / "staging" / now.strftime("%Y%m%dT%H%M%S%fZ")
+    stage = _make_stage(delivery.state_dir, now)
+    keep = False
     try:
+        prefixes = export_prefixes(summary.inputs, build_settings.prefix)
         for export in summary.inputs:
-            say(f"build: {export}")
-            outcome = build_files(export, stage, config, build_settings, now=now)
-            if not outcome.ok:
-                reports = [outcome.input_report] + (outcome.output_report.files if outcome.output_report else [])
-                for fr in reports:
-                    if not fr.valid:
-                        say(f"build: {fr.path}: {fr.errors:,} error(s): " + ", ".join(sorted(fr.counts)))
-                print(render_text(_as_report(reports)), file=sys.stderr)
-                summary.exit_code = 1
-                say("run: stopped before delivery: nothing was sent")
+            if not _build(export, stage, config, replace(build_settings, prefix=prefixes[export]), now, summary, say):
                 return summary
-            summary.built += outcome.written
-            for path in outcome.written:
-                say(f"build: wrote {path.name}")
         if not summary.built:
             say("run: no order needs a correction: nothing to deliver")
             return summary
-        _deliver(summary, job, delivery, dry_run, say)
+        keep = not dry_run  # from here on, a delivered file's staged copy is kept until it is archived
+        keep = _deliver(summary, day, delivery, dry_run, say)
         return summary
+    except lib.LockBusy:  # nothing was sent
+        keep = False
+        raise
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if keep:
+            say(f"run: delivered files that were not archived are kept in {stage}: copy them into the archive")
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _preflight(config: Config, delivery: Any, day: Path) -> None:
+    """The state directory, the ledger and the archive folder are usable (raises exit-2 errors); creates nothing."""
+    from batchkit.ledger import Ledger, folder_problem
+
+    ledger = Ledger(delivery.state_dir)
+    try:
+        ledger.check()
+    finally:
+        ledger.close()
+    problem = folder_problem(day)
+    if problem:
+        raise ConfigError(f"{config.source or 'batchkit.toml'}: [run] archive: {problem}: "
+                          "set it to a writable folder")
+
+
+def _make_stage(state_dir: Path, now: datetime) -> Path:
+    stage = state_dir / "staging" / now.strftime("%Y%m%dT%H%M%S%fZ")
+    try:
+        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stage.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the staging folder {stage} in the state directory: "
+                          f"{exc.strerror or exc}") from None
+    return stage
+
+
+def _build(export: Path, stage: Path, config: Config, settings: Any, now: datetime, summary: RunSummary,
+           say: Callable[[str], None]) -> bool:
+    """Build one export into the staging folder; False (exit 1 set, findings shown) when it has problems."""
+    from batchkit.render import render_text
+
+    say(f"build: {export}")
+    try:
+        outcome = build_files(export, stage, config, settings, now=now)
+    except OSError as exc:
+        raise InputError(f"{export}: cannot build ({exc.strerror or exc}"
+                         + (f": {exc.filename})" if exc.filename else ")")) from None
+    if not outcome.ok:
+        reports = [outcome.input_report] + (outcome.output_report.files if outcome.output_report else [])
+        for fr in reports:
+            if not fr.valid:
+                say(f"build: {fr.path}: {fr.errors:,} error(s): " + ", ".join(sorted(fr.counts)))
+        print(render_text(_as_report(reports)), file=sys.stderr)
+        summary.exit_code = 1
+        say("run: stopped before delivery: nothing was sent")
+        return False
+    summary.built += outcome.written
+    for path in outcome.written:
+        say(f"build: wrote {path.name}")
+    return True
 
 
 def _as_report(files: list[Any]) -> Any:
@@ -128,31 +212,39 @@ def _as_report(files: list[Any]) -> Any:
     return Report(list(files))
 
 
-def _deliver(summary: RunSummary, job: RunSettings, delivery: Any, dry_run: bool, say: Callable[[str], None]) -> None:
+def _deliver(summary: RunSummary, day: Path, delivery: Any, dry_run: bool, say: Callable[[str], None]) -> bool:
+    """Deliver the built files and archive each one delivered; True when a delivered file could not be archived."""
     from batchkit import deliver as lib
 
     dest = lib.parse_destination(delivery.to)
     ledger = lib.Ledger(delivery.state_dir)
     say(f"deliver: {len(summary.built)} file(s) to {dest.url}" + (" (dry run)" if dry_run else ""))
+    failure: lib.DeliveryError | None = None
     try:
         results = lib.deliver_files(summary.built, dest, delivery, ledger, dry_run=dry_run)
     except lib.InvalidFiles:
         summary.exit_code = 1
         say("deliver: a built file does not validate: nothing was sent")
-        return
-    except lib.DeliveryError as exc:
-        for result in exc.results:
-            say(f"deliver: {result.describe()}")
-            summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
-        summary.exit_code = exc.exit_code
-        say(f"deliver: failed: {exc} (safe to run again: the ledger prevents doubles)")
-        return
+        return False
+    except lib.DeliveryError as exc:  # the files delivered before the failure are archived all the same
+        results, failure = exc.results, exc
     finally:
         ledger.close()
-    day = job.archive / datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    unarchived = False
     for result in results:
         say(f"deliver: {result.describe()}")
         summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
         if result.outcome == "delivered":
-            summary.archived.append(lib.archive(result, day))
+            try:
+                summary.archived.append(lib.archive(result, day))
+            except (lib.ArchiveError, InputError) as exc:
+                unarchived = True
+                say(f"archive: failed: {exc}")
+                continue
             say(f"archive: {summary.archived[-1]}")
+    if failure is not None:
+        summary.exit_code = failure.exit_code
+        say(f"deliver: failed: {failure} (safe to run again: the ledger prevents doubles)")
+    elif unarchived:
+        summary.exit_code = 2
+    return unarchived

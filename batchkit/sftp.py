@@ -130,6 +130,23 @@ def _mapped(what: str, drop: SftpDrop, settings: DeliverySettings) -> Iterator[N
         raise TransientError(f"{what}: {_describe(exc, settings.timeout)}") from None
 
 
+def _load_host_keys(client: paramiko.SSHClient, drop: SftpDrop, settings: DeliverySettings) -> None:
+    """Load the pinned keys, and look the drop up once now: paramiko fails on a malformed line only when it
+    meets it (a bad hashed entry raises binascii.Error or AssertionError in the middle of connecting)."""
+    where = drop.host if drop.port == 22 else f"[{drop.host}]:{drop.port}"
+    try:
+        client.load_host_keys(str(settings.known_hosts))
+        client.get_host_keys().lookup(where)
+    except UnicodeDecodeError as exc:
+        raise HostKeyError(f"known_hosts file {settings.known_hosts} is not a text file (not UTF-8 at byte "
+                           f"{exc.start}): write it with `ssh-keyscan -p PORT HOST`") from None
+    except OSError as exc:
+        raise HostKeyError(f"cannot read known_hosts file {settings.known_hosts}: {exc.strerror or exc}") from None
+    except (paramiko.hostkeys.InvalidHostKey, paramiko.SSHException, ValueError, AssertionError) as exc:
+        raise HostKeyError(f"cannot read known_hosts file {settings.known_hosts}: a malformed line "
+                           f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})") from None
+
+
 class SftpConnector:
     """Opens verified SFTP sessions to one drop (the key is read once, then reused)."""
 
@@ -146,6 +163,8 @@ class SftpConnector:
             self._pkey = paramiko.PKey.from_path(path, secret)
         except (paramiko.PasswordRequiredException, TypeError):  # paramiko 5 raises TypeError here
             raise AuthError(f"key file {path} is encrypted: set BATCHKIT_KEY_PASSPHRASE") from None
+        except paramiko.pkey.UnknownKeyType:  # DSA and other types paramiko 5 no longer uses
+            raise AuthError(f"key file {path}: this key type is not supported; use an ed25519 or RSA key") from None
         except (paramiko.SSHException, ValueError, OSError) as exc:
             hint = "a wrong BATCHKIT_KEY_PASSPHRASE, or " if secret else ""
             raise AuthError(f"cannot use key file {path} ({hint}not a private key paramiko reads): "
@@ -157,10 +176,7 @@ class SftpConnector:
         d, s = self.drop, self.settings
         client, sock = paramiko.SSHClient(), None
         try:
-            try:
-                client.load_host_keys(str(s.known_hosts))
-            except (OSError, paramiko.hostkeys.InvalidHostKey) as exc:
-                raise HostKeyError(f"cannot read known_hosts {s.known_hosts}: {exc}") from None
+            _load_host_keys(client, d, s)
             client.set_missing_host_key_policy(_Reject())
             pkey = self._key()
             with _mapped(f"connecting to {d.url}", d, s):
@@ -264,7 +280,11 @@ class SftpSession:
 
     def _upload(self, item: Outgoing, part: str) -> None:
         digest = hashlib.sha256()
-        with open(item.path, "rb") as local, self._mapped(f"uploading {item.name}"):
+        try:
+            local = open(item.path, "rb")
+        except OSError as exc:
+            raise PermanentError(f"cannot read {item.path}: {exc.strerror or exc}: nothing was sent") from None
+        with local, self._mapped(f"uploading {item.name}"):
             with self.sftp.open(part, "wb") as remote:
                 remote.set_pipelined(True)  # no round trip per write (unpipelined: ~1 MB/s, SPEC §4)
                 step = self._request_size(remote)

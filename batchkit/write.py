@@ -1,42 +1,176 @@
-"""Atomic writes: a temporary file in the same folder, fsync, then rename; never overwrite unasked."""
+"""Atomic writes: a temporary file in the same folder, fsync, then rename; never overwrite unasked.
+
+Every filesystem failure becomes an InputError (one line, exit 2). A new file gets the mode any
+program would give it (0666 minus the umask); a file overwritten with --force keeps its mode.
+Writes to stdout raise StdoutError, which the CLI turns into a quiet exit (closed pipe) or one line.
+"""
 
 from __future__ import annotations
 
+import errno
+import io
 import os
-import tempfile
+import sys
+import secrets
+import stat
 from pathlib import Path
 
-from batchkit.errors import InputError
+from batchkit.errors import InputError, UsageError
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    """The path's lstat, None when nothing is there (any other failure is an InputError)."""
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({_why(exc)})") from None
+
+
+def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new temporary file next to the target, created 0666 so the umask (and default ACLs) apply."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name[:40]}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
+
+
+def require_suffix(path: Path, suffix: str, what: str) -> None:
+    """Refuse an output name whose extension does not match what batchkit writes into it."""
+    if Path(path).suffix.lower() != suffix:
+        raise UsageError(f"{path}: {what} is written as {suffix[1:].upper()}: give a file name ending in {suffix}")
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when two paths name the same file (symlinks resolved; hard links too when both exist)."""
+    try:
+        if os.path.realpath(a) == os.path.realpath(b):
+            return True
+        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def make_dir(folder: Path) -> None:
+    """Create `folder` (and its parents) unless it exists; InputError when that is impossible."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError(f"{folder}: exists and is not a directory") from None
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot create the directory ({_why(exc)})") from None
 
 
 def write_bytes_atomic(path: Path, data: bytes, overwrite: bool = False) -> None:
     """Write `data` to `path` atomically; refuse to replace an existing file unless `overwrite`."""
     path = Path(path)
-    if path.exists() and not overwrite:
+    old = _lstat(path)
+    if old is not None and os.path.isdir(path):
+        raise InputError(f"{path}: is a directory; give a file name")
+    if old is not None and not overwrite:
         raise InputError(f"{path}: already exists (use --force to overwrite)")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{folder}: no such directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode) if old is not None else None
+    except OSError:  # a dangling symlink being replaced
+        mode = None
+    try:
+        fd, tmp = _create_temp(folder, path.name)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({_why(exc)})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            if mode is not None:  # an overwritten file keeps its mode
+                os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         if overwrite:
             os.replace(tmp, path)
         else:
-            os.link(tmp, path)  # fails if the name appeared meanwhile: never clobbers
-            os.unlink(tmp)
+            _publish_new(tmp, path)
     except FileExistsError:
-        os.unlink(tmp)
+        _discard(tmp)
         raise InputError(f"{path}: already exists (use --force to overwrite)") from None
+    except OSError as exc:
+        _discard(tmp)
+        raise InputError(f"{path}: cannot write ({_why(exc)})") from None
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
+
+
+def _publish_new(tmp: str, path: Path) -> None:
+    """Give the temporary file its final name, failing if that name appeared meanwhile (never clobbers)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXDEV):
+            raise
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # no hard links here: claim the name
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def write_text_atomic(path: Path, text: str, overwrite: bool = False) -> None:
     """Write UTF-8 text (no BOM) atomically."""
     write_bytes_atomic(path, text.encode("utf-8"), overwrite)
+
+
+# standard output ---------------------------------------------------------------------------------
+
+class StdoutError(Exception):
+    """Writing to standard output failed (a closed pipe, a full disk)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+
+def write_stdout(text: str, nl: bool = True) -> None:
+    """click.echo to stdout, with a failing stdout raised as StdoutError."""
+    import click
+
+    try:
+        click.echo(text, nl=nl)
+    except OSError as exc:
+        raise StdoutError(exc) from exc
+
+
+def silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's last flush of a broken stdout stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
+def stdout_broken() -> bool:
+    """True when flushing stdout fails: the OSError being handled came from writing it."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False

@@ -121,6 +121,16 @@ def test_changed_host_key_is_refused(sshd_server: SshServer, drop: Path, setting
     assert info.value.attempts == 1 and _listing(drop) == []
 
 
+@pytest.mark.parametrize("head", [b"\xff\xfe", b"|1|x|y ", b"|1|!!|y "])
+def test_an_unreadable_known_hosts_names_the_file(sshd_server: SshServer, drop: Path, settings, batch,
+                                                  tmp_path: Path, head: bytes) -> None:
+    kh = tmp_path / "kh_bad"  # not UTF-8, or a hashed entry paramiko chokes on while connecting
+    kh.write_bytes(head + sshd_server.host_public.encode() + b"\n")
+    with pytest.raises(HostKeyError, match=f"known_hosts file {kh}") as info:
+        _send([batch(5)], sshd_server.url(drop), replace(settings, known_hosts=kh))
+    assert info.value.attempts == 1 and _listing(drop) == []
+
+
 def test_wrong_client_key_is_refused(sshd_server: SshServer, drop: Path, settings, batch, tmp_path: Path) -> None:
     stranger = tmp_path / "stranger_ed25519"
     make_key(stranger)
@@ -129,6 +139,20 @@ def test_wrong_client_key_is_refused(sshd_server: SshServer, drop: Path, setting
     assert info.value.attempts == 1
     entry = Ledger(settings.state_dir).entries()[-1]
     assert entry.outcome == "failed" and entry.attempts == 1
+
+
+@pytest.mark.filterwarnings("ignore:.*DSA")  # cryptography deprecates DSA keys
+def test_an_unsupported_key_type_is_an_auth_error(sshd_server: SshServer, drop: Path, settings, batch,
+                                                  tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import dsa
+
+    old = tmp_path / "id_dsa"
+    old.write_bytes(dsa.generate_private_key(1024).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()))
+    with pytest.raises(AuthError, match="key type is not supported"):
+        _send([batch(5)], sshd_server.url(drop), replace(settings, key_file=old))
+    assert _listing(drop) == []
 
 
 def test_unwritable_remote_directory_fails_at_once(sshd_server: SshServer, settings, batch) -> None:
@@ -316,6 +340,12 @@ def test_cli_sftp_exit_codes(sshd_server: SshServer, drop: Path, settings, batch
     missing = runner.invoke(command, [str(f), "--to", sshd_server.url(drop), *common],
                             env={"BATCHKIT_KNOWN_HOSTS": ""})
     assert missing.exit_code == 2 and "needs --known-hosts" in missing.stderr
+    binary = tmp_path / "kh_binary"
+    binary.write_bytes(b"\xff\xfe")
+    bad = runner.invoke(command, [str(f), "--to", sshd_server.url(drop), "--known-hosts", str(binary), *common])
+    assert bad.exit_code == 2 and bad.stderr == (f"batchkit: error: known_hosts file {binary} is not a text file "
+                                                 "(not UTF-8 at line 1, byte 0): write it with `ssh-keyscan -p PORT "
+                                                 "HOST`\n")
 
 
 def test_password_and_passphrase_never_show(settings) -> None:
