@@ -56,6 +56,17 @@ def parse_header(header: list[str]) -> list[Column]:
     return out
 
 
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    """Consecutive positions as (first, last) pairs."""
+    runs: list[tuple[int, int]] = []
+    for p in positions:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], p)
+        else:
+            runs.append((p, p))
+    return runs
+
+
 def check_header(columns: list[Column], kind: Kind) -> tuple[dict[tuple[str, int], Column], list[Finding]]:
     """The usable columns by (field, group), and the header findings for `kind`."""
     usable: dict[tuple[str, int], Column] = {}
@@ -64,10 +75,18 @@ def check_header(columns: list[Column], kind: Kind) -> tuple[dict[tuple[str, int
     def at(code: str, col: Column, message: str) -> None:
         found.append(finding(code, message, row=1, line=1, column=col.raw, value=col.raw))
 
+    blank = {c.position: c for c in columns if not c.raw.strip()}
+    for first, last in _runs(list(blank)):
+        col = blank[first]
+        if first == last:
+            at("BK006", col, f"column {first + 1} has no name: name it or delete the column")
+        else:  # a stray cell far right of the header: one finding, not thousands
+            at("BK006", col, f"columns {first + 1:,} to {last + 1:,} have no name ({last - first + 1:,} columns): "
+                             "name them or delete them")
     for col in columns:
         if not col.raw.strip():
-            at("BK006", col, f"column {col.position + 1} has no name: name it or delete the column")
-        elif col.field is None:
+            continue
+        if col.field is None:
             at("BK007", col, f"{col.raw!r} is not a column of {kind.id} files (impact.com cannot add fields): delete or rename it")
         elif not _allowed(col, kind):
             at("BK216", col, f"{col.raw!r} does not belong in {kind.id} files: delete the column or move its data to the right kind")
