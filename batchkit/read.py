@@ -62,6 +62,11 @@ def decode(raw: bytes) -> tuple[str, list[Finding]]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         found.append(finding("BK001", "the file is UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8'", row=1, line=1))
         return raw.decode("utf-16", errors="replace"), found
+    utf16 = _utf16_without_bom(raw)
+    if utf16:
+        found.append(finding("BK001", f"the file is UTF-16 ({utf16.upper()}) without a byte-order mark; save it as "
+                             "'CSV UTF-8'", row=1, line=1))
+        return raw.decode(utf16, errors="replace"), found
     try:
         return raw.decode("utf-8"), found
     except UnicodeDecodeError as exc:
@@ -77,6 +82,19 @@ def decode(raw: bytes) -> tuple[str, list[Finding]]:
             )
         )
         return raw.decode("cp1252", errors="replace"), found
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when mostly-ASCII text has a NUL in every other byte, else None."""
+    head = raw[:4096]
+    if len(head) < 4 or head.count(0) < len(head) // 3:
+        return None
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if odd >= 0.9 * (len(head) // 2) and even < 0.1 * (len(head) // 2):
+        return "utf-16-le"
+    if even >= 0.9 * (len(head) // 2) and odd < 0.1 * (len(head) // 2):
+        return "utf-16-be"
+    return None
 
 
 def _guess_legacy(raw: bytes) -> str:
@@ -117,7 +135,7 @@ def read_csv_bytes(path: str, raw: bytes) -> Table:
     """Structural pass and records of a CSV file's bytes."""
     text: str | None = None
     found: list[Finding] = []
-    if raw.isascii():  # plain ASCII is UTF-8 without a BOM: only the header window needs text
+    if raw.isascii() and b"\x00" not in raw[:4096]:  # plain ASCII is UTF-8 without a BOM: only the header window needs text
         head = raw[:HEADER_WINDOW].decode("ascii")
     else:
         text, found = decode(raw)
