@@ -74,7 +74,7 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     new_qty = _new_quantities(lines, qty)
     cur_line = currency.to_numpy(dtype=object) if currency is not None else np.full(len(f), "", dtype=object)
     orig, new, scale = _line_amounts(lines, qty, new_qty, currency, cur_line)
-    groups = group_orders(f["order_id"])
+    groups = group_orders(f["order_id"].str.strip())  # " A1 " is order A1: spaces are spreadsheet noise
     _check_conflicts(lines, groups)
     changed_line = new_qty != qty
     all_zero = groups.reduce(new_qty == 0, np.logical_and)
@@ -90,11 +90,16 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     cur = cur_line[groups.first]
     _add(result, "order-reversal", _order_reversals(ids, reversal, orig_total, order_reason))
     if settings.level == "order":
+        same = partial & (new_total == orig_total)  # e.g. only free lines returned: nothing to modify
+        if same.any():
+            result.skipped["orders whose amount does not change"] += int(same.sum())
+            partial = partial & ~same
         _add(result, "order-modification", _order_modifications(lines, ids, partial, new_total, amounts.at(groups.first),
                                                                 order_reason, groups))
     else:
         _item_records(result, lines, ids, groups, partial, changed_line, new_qty, new, reasons, amounts)
-    _summarize(result, reversal | partial, orig_total - new_total, amounts.at(groups.first), changed_line)
+    _summarize(result, reversal | partial, orig_total - new_total, amounts.at(groups.first), changed_line,
+               unchanged=int((~changed).sum()))
     return result
 
 
@@ -182,16 +187,15 @@ def _identifiers(lines: Lines, groups: Orders, settings: BuildSettings) -> pd.Da
     f, first = lines.frame, groups.first
     n = len(first)
 
-    def at_first(role: str, strip: bool = True) -> np.ndarray:
-        column = f[role].take(first).reset_index(drop=True)
-        return (column.str.strip() if strip else column).to_numpy(dtype=object)
+    def at_first(role: str) -> np.ndarray:
+        return f[role].take(first).reset_index(drop=True).str.strip().to_numpy(dtype=object)
 
     action = at_first("action_id") if "action_id" in f else np.full(n, "", dtype=object)
     if "action_tracker_id" in f:
         tracker = at_first("action_tracker_id")
     else:
         tracker = np.full(n, settings.action_tracker_id or "", dtype=object)
-    ids = pd.DataFrame({"ActionId": action, "OrderId": at_first("order_id", strip=False), "ActionTrackerId": tracker},
+    ids = pd.DataFrame({"ActionId": action, "OrderId": at_first("order_id"), "ActionTrackerId": tracker},
                        dtype="str")
     ids["_row"], ids["_line"] = f["_row"].to_numpy()[first], f["_line"].to_numpy()[first]  # for buildblame.py
     bad = ~ids["ActionTrackerId"].str.fullmatch(r"[1-9][0-9]*").fillna(False) & ids["ActionId"].eq("")
@@ -268,11 +272,10 @@ def _add(result: BuildResult, kind: str, records: pd.DataFrame) -> None:
 
 
 def _summarize(result: BuildResult, touched: np.ndarray, removed: np.ndarray, amounts: Amounts,
-               changed_line: np.ndarray) -> None:
+               changed_line: np.ndarray, unchanged: int) -> None:
     """Amount removed per currency (rounded half-up to its minor unit), orders and lines left alone."""
     for currency, units in sums_by(amounts.currency[touched], removed[touched]).items():
         result.removed[currency or "(account currency)"] = rounded(units, amounts.scale, currency)
-    unchanged = int((~touched).sum())
     if unchanged:
         result.skipped["orders unchanged"] += unchanged
     result.skipped["lines unchanged"] += int((~changed_line).sum())

@@ -75,12 +75,23 @@ def load_build_settings(config: Config, preset: str | None, tracker: int | None,
     bad_roles = sorted(set(columns) - set(ROLES))
     if bad_roles:
         raise ConfigError(f"{src}: unknown key {bad_roles[0]!r} in [build.columns] (allowed: {', '.join(ROLES)})")
+    for one, other in (("unit_price", "line_amount"), ("returned_quantity", "new_quantity")):
+        if one in columns and other in columns:
+            raise ConfigError(f"{src}: [build.columns] maps both {one} and {other}: they are alternatives, keep one")
     optional: frozenset[str] = frozenset()
     if chosen == "returns":  # the preset's header names, overridden by [build.columns]
         defaults = {r: n for r, n in RETURNS_COLUMNS.items() if r not in columns and not _excluded(r, columns)}
         optional = frozenset(defaults)
         columns = {**defaults, **columns}
     reasons = _strings(_table(raw.get("reasons", {}), f"{src}: [build.reasons]"), f"{src}: [build.reasons]")
+    seen: dict[str, str] = {}
+    for key in reasons:
+        if not key.strip():
+            raise ConfigError(f"{src}: [build.reasons] has an empty reason {key!r}: name the store's reason")
+        if key.strip() in seen:
+            raise ConfigError(f"{src}: [build.reasons] {seen[key.strip()]!r} and {key!r} are the same reason once "
+                              "spaces are trimmed: keep one")
+        seen[key.strip()] = key
     shopify = _shopify(raw.get("shopify", {}), src)
     tracker_text = _tracker(tracker if tracker is not None else raw.get("action_tracker_id"), src)
     file_prefix = prefix or raw.get("prefix")
@@ -131,6 +142,14 @@ def _check_codes(settings: BuildSettings, config: Config, src: str) -> None:
                               f"(accepted: {', '.join(sorted(accepted))}; add custom codes under [reasons] custom)")
 
 
+def require_once(header: list[str], name: str, role: str, src: str) -> None:
+    """ConfigError when the column mapped as `role` appears more than once in the header."""
+    twice = [i for i, h in enumerate(header) if h.strip().lower() == name.strip().lower()]
+    if len(twice) > 1:
+        raise ConfigError(f"{src}: column {name!r} (mapped as {role}) appears {len(twice)} times in the input's header "
+                          f"(columns {', '.join(str(i + 1) for i in twice)}): rename or remove the extra one")
+
+
 def resolve_columns(settings: BuildSettings, header: list[str], src: str) -> dict[str, int]:
     """Role -> input column position; a configured column missing from the input is a ConfigError."""
     exact = {name: i for i, name in reversed(list(enumerate(header)))}
@@ -138,10 +157,7 @@ def resolve_columns(settings: BuildSettings, header: list[str], src: str) -> dic
     found: dict[str, int] = {}
     for role, name in settings.columns.items():
         pos = exact.get(name, loose.get(name.strip().lower()))
-        twice = [i for i, h in enumerate(header) if h.strip().lower() == name.strip().lower()]
-        if len(twice) > 1:
-            raise ConfigError(f"{src}: column {name!r} (mapped as {role}) appears {len(twice)} times in the input's header "
-                              f"(columns {', '.join(str(i + 1) for i in twice)}): rename or remove the extra one")
+        require_once(header, name, role, src)
         if pos is not None:
             found[role] = pos
         elif role not in settings.optional:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from batchkit.build import BuildResult, Orders, group_orders
-from batchkit.buildconfig import BuildSettings
+from batchkit.buildconfig import BuildSettings, require_once
 from batchkit.buildinput import Lines, column_name, currency_codes, lines_from, money
 from batchkit.errors import ConfigError
 from batchkit.fixedpoint import common_scale, minor_units, places, powers, round_half_up, rounded, sums_by, text, to_units
@@ -39,6 +39,8 @@ def shopify_lines(table: Table, settings: BuildSettings, src: str) -> Lines:
     missing = sorted({name for name in wanted.values() if name not in where})
     if missing:
         raise ConfigError(f"{src}: not a Shopify orders export: column(s) {', '.join(map(repr, missing))} missing")
+    for role, name in wanted.items():
+        require_once(table.header, name, role, src)
     if not settings.action_tracker_id:
         raise ConfigError("Shopify exports carry no ActionTrackerId: set [build] action_tracker_id or pass --action-tracker-id")
     return lines_from(table, {role: where[name] for role, name in wanted.items()}, wanted)
@@ -68,9 +70,9 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     reversal = cancelled | full
     partial = ~reversal & (refunded > 0)
     _check_amounts(head, total, refunded, amount)
-    no_refund = int((~reversal & ~partial & status.eq("partially_refunded").to_numpy()).sum())
-    if no_refund:
-        lines.skipped["orders marked partially refunded with no refunded amount"] += no_refund
+    no_refund = ~reversal & ~partial & status.eq("partially_refunded").to_numpy()
+    if no_refund.any():
+        lines.skipped["orders marked partially refunded with no refunded amount"] += int(no_refund.sum())
     ids = pd.DataFrame({"ActionId": "", "OrderId": head.frame["order_id"].str.strip(),
                         "ActionTrackerId": settings.action_tracker_id}, dtype="str")
     ids["_row"], ids["_line"] = head.frame["_row"].to_numpy(), head.frame["_line"].to_numpy()  # for buildblame.py
@@ -81,14 +83,17 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
                                                  for x in (amount, total, refunded))
     new = _new_amounts(amount_units, total_units, refunded_units, scale, cur)
     emptied = partial & (new == 0)  # nothing left: that is a reversal
-    reversal, partial = reversal | emptied, partial & ~emptied
+    same = partial & (new == amount_units)  # a refund too small to change the reported amount
+    if same.any():
+        lines.skipped["orders whose amount does not change"] += int(same.sum())
+    reversal, partial = reversal | emptied, partial & ~emptied & ~same
     _reversals(result, ids, reversal, amount, cancelled, settings)
     _modifications(result, ids, partial, pd.array(text(new, scale, cur), dtype="str"), cur, settings)
     touched = reversal | partial
     removed = amount_units - np.where(reversal, 0, new)
     for currency, removed_units in sums_by(cur[touched], removed[touched]).items():
         result.removed[currency or "(account currency)"] = rounded(removed_units, scale, currency)
-    untouched = int((~(reversal | partial)).sum())
+    untouched = int((~(reversal | partial | same | no_refund)).sum())
     if untouched:
         result.skipped["orders not refunded or cancelled"] += untouched
     return result

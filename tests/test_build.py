@@ -179,6 +179,11 @@ def test_no_tracker_is_reported(tmp_path: Path) -> None:
      ('[build]\nlevel = "line"\n', 'level must be "item" or "order"'),
      ('[build.columns]\ncolour = "Colour"\n', "unknown key 'colour' in [build.columns]"),
      ('[build]\nprefix = 5\n', "prefix must be a non-empty text, not 5"),
+     ('[build.columns]\nunit_price = "Unit Price"\nline_amount = "Line Total"\n', "maps both unit_price and line_amount"),
+     ('[build.columns]\nreturned_quantity = "Qty Returned"\nnew_quantity = "New Qty"\n',
+      "maps both returned_quantity and new_quantity"),
+     ('[build.reasons]\n"Damaged" = "ITEM_RETURNED"\n"Damaged " = "CONS_FRAUD"\n', "are the same reason once spaces are trimmed"),
+     ('[build.reasons]\n" " = "ITEM_RETURNED"\n', "has an empty reason"),
      ('[build]\nprefix = ["a"]\n', "prefix must be a non-empty text"),
      ('[build.columns]\nsku = "Line SKU"\n', "'Line SKU' (mapped as sku) appears 2 times in the input's header (columns 2, 8)")],
 )
@@ -253,3 +258,19 @@ def test_an_export_without_the_expected_columns_says_what_it_has(tmp_path: Path)
                                        "--config", str(ROOT / "samples/returns/batchkit.toml")])
     assert result.exit_code == 2
     assert "must map order_id: the export has no column 'Order Number' (its columns: 'Order No', 'Qty')" in result.stderr
+
+
+def test_spaces_around_an_order_id_do_not_split_the_order(tmp_path: Path) -> None:
+    # " 007 " and "007" are one order: split, a partial return became a whole-order reversal
+    outcome = _build(tmp_path, HEADER + "007,A,3,1.00,1,Damaged,USD\n 007 ,B,1,5.00,1,Damaged,USD\n007,C,1,5.00,0,,USD\n")
+    files = _files(outcome)
+    assert set(files) == {"item-modifications", "item-reversals"}
+    assert {r["OrderId"] for r in _rows(files["item-reversals"])} == {"007"}
+
+
+def test_order_level_skips_orders_whose_total_does_not_change(tmp_path: Path) -> None:
+    outcome = _build(tmp_path, HEADER + "001,A,2,0.00,1,Damaged,USD\n001,B,1,0.00,0,,USD\n002,A,2,3.00,1,Damaged,USD\n",
+                     extra='level = "order"')
+    (row,) = _rows(_files(outcome)["order-modifications"])  # 001 only returned a free line: a 0.00 modification would reverse it
+    assert (row["OrderId"], row["Amount"]) == ("002", "3.00")
+    assert outcome.result.skipped["orders whose amount does not change"] == 1 and "orders unchanged" not in outcome.result.skipped

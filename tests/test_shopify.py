@@ -66,3 +66,12 @@ def test_the_refunded_share_rule(tmp_path: Path) -> None:
     assert (rows["#1043"]["Amount"], rows["#1043"]["CurrencyCode"]) == ("133.33", "EUR")  # 200.00 x 168/252
     assert rows["#1045"]["Amount"] == "9000"  # JPY 12000 x (14000 - 3500) / 14000, no decimals
     assert str(outcome.result.removed["EUR"]) == "66.67"  # 200.00 - 133.33, exactly
+
+
+def test_a_refund_too_small_to_change_the_amount_writes_nothing(tmp_path: Path) -> None:
+    # 0.01 x (2.00 - 1.00) / 2.00 = 0.005 -> rounds back to 0.01: a modification would change nothing
+    outcome = _build(tmp_path, {"#1043": {"Subtotal": "0.01", "Total": "2.00", "Refunded Amount": "1.00"}})
+    assert outcome.ok and outcome.result.skipped["orders whose amount does not change"] == 1
+    assert outcome.result.skipped["orders not refunded or cancelled"] == 2  # #1041 and #1046, each counted once
+    modifications = next(p for p in outcome.written if "order-modifications" in p.name).read_text()
+    assert "#1043" not in modifications
