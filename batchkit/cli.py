@@ -222,6 +222,7 @@ def fix(file: Path, output: Path, config_path: str | None, kind: str | None, she
     """Apply safe fixes (whitespace, BOM, reason case, amount format, header spelling) into a new file."""
     from batchkit.config import load_config
     from batchkit.fix import check_target, fix_file
+    from batchkit.kinds import kind_from_filename
     from batchkit.read import read_csv_bytes
     from batchkit.render import render_text
     from batchkit.validate import validate_tables
@@ -230,7 +231,9 @@ def fix(file: Path, output: Path, config_path: str | None, kind: str | None, she
     config = load_config(config_path)
     check_target(file, output)
     result = fix_file(file, config, sheet)
-    report = validate_tables([read_csv_bytes(str(output), result.data)], config, kind)
+    # the output is checked as the input's kind: OUT's name need not say it (a reversal re-checked as
+    # a modification would lose BK205 and gain BK207)
+    report = validate_tables([read_csv_bytes(str(output), result.data)], config, kind or kind_from_filename(file.name))
     write_bytes_atomic(output, result.data, overwrite=force)
     out(_fix_summary(result, output))
     if report.files[0].counts:

@@ -25,6 +25,7 @@ from batchkit.read import BOM, read_input
 from batchkit.write import require_suffix, same_file
 from batchkit.xlsx import is_xlsx
 
+_MONEY_MARKS = re.compile(r"[$€£¥]|[A-Z]{3}")
 _MONEY = re.compile(r"(?:[$€£¥]|[A-Z]{3} ?)?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\s*(?:[$€£¥]| ?[A-Z]{3})?")
 
 
@@ -57,11 +58,21 @@ def fix_reason(value: str, accepted: frozenset[str]) -> str | None:
     return key if key in accepted and key != value else None
 
 
-def fix_amount(value: str) -> str | None:
-    """A plain decimal from a value with a currency sign or thousands separators, if unambiguous."""
+_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+
+
+def fix_amount(value: str, currency: str = "") -> str | None:
+    """A plain decimal from a value with a currency sign or thousands separators, if unambiguous.
+
+    A sign or code is only dropped when it names the row's CurrencyCode (`$5` with USD): `€5.00`
+    in a USD row, or any sign where no CurrencyCode says the currency, stays a finding.
+    """
     text = value.strip()
     m = _MONEY.fullmatch(text)
     if not m:
+        return None
+    marks = _MONEY_MARKS.findall(text)
+    if marks and (not currency or any(_SIGNS.get(mark, mark) != currency for mark in (x.strip() for x in marks))):
         return None
     digits, decimals = m.group(1), m.group(2) or ""
     has_sign = text != digits + decimals
@@ -135,6 +146,7 @@ def _sheet_notes(path: Path, sheet: str | None) -> list[str]:
 def _fix_row(row: int, record: list[str], names: list[str], fields: list[str | None], config: Config,
              result: FixResult) -> list[str]:
     out = []
+    currency = next((v.strip() for f, v in zip(fields, record) if f == "CurrencyCode"), "")
     for pos, value in enumerate(record):
         name = names[pos] if pos < len(names) else f"column {pos + 1}"
         field = fields[pos] if pos < len(fields) else None
@@ -144,7 +156,7 @@ def _fix_row(row: int, record: list[str], names: list[str], fields: list[str | N
         if field == "Reason" and (code := fix_reason(new, config.accepted_reasons)):
             result.changes.append(Change(row, name, new, code, "reason code case"))
             new = code
-        elif field == "Amount" and (amount := fix_amount(new)):
+        elif field == "Amount" and (amount := fix_amount(new, currency)):
             result.changes.append(Change(row, name, new, amount, "amount format"))
             new = amount
         out.append(new)

@@ -61,11 +61,15 @@ def test_issues_csv(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
-@pytest.mark.parametrize("value, fixed", [("$1,234.50", "1234.50"), ("€ 99.00", "99.00"), ("12.00 EUR", "12.00"),
-                                          ("1,234,567.89", "1234567.89"), ("12,50", None), ("1,234", None),
-                                          ("12.50", None), ("abc", None), ("-$5", None)])
-def test_fix_amount_only_when_unambiguous(value: str, fixed: str | None) -> None:
-    assert fix_amount(value) == fixed
+@pytest.mark.parametrize("value, currency, fixed", [
+    ("$1,234.50", "USD", "1234.50"), ("€ 99.00", "EUR", "99.00"), ("12.00 EUR", "EUR", "12.00"),
+    ("1,234,567.89", "", "1234567.89"), ("12,50", "", None), ("1,234", "", None), ("12.50", "", None),
+    ("abc", "", None), ("-$5", "USD", None),
+    ("€5.00", "USD", None), ("EUR 5.00", "USD", None), ("£1,000", "USD", None),  # a sign is not a conversion
+    ("$5.00", "", None),  # no CurrencyCode: dropping the sign would move the amount into the account currency
+])
+def test_fix_amount_only_when_unambiguous(value: str, currency: str, fixed: str | None) -> None:
+    assert fix_amount(value, currency) == fixed
 
 
 def test_fix_reason_only_to_accepted_codes() -> None:
@@ -77,13 +81,14 @@ def test_fix_reason_only_to_accepted_codes() -> None:
 
 def test_fix_command(tmp_path: Path) -> None:
     src = tmp_path / "in_order-modifications.csv"
-    src.write_bytes(b'\xef\xbb\xbfOid,ActionTrackerID,amount,Reason\n 0001 ,2240,"$1,234.50",item_returned\n'
-                    b'0002,2240,"12,50",RETURNED\n')
-    out = tmp_path / "fixed_order-modifications.csv"
+    src.write_bytes(b'\xef\xbb\xbfOid,ActionTrackerID,amount,currencycode,Reason\n 0001 ,2240,"$1,234.50",USD,item_returned\n'
+                    b'0002,2240,"12,50",USD,RETURNED\n')
+    out = tmp_path / "fixed.csv"  # no kind in the name: the output is checked as the input's kind
     result = _run("fix", str(src), "-o", str(out))
     assert result.exit_code == 1  # two problems cannot be fixed safely and remain findings
-    assert out.read_bytes() == (b"OrderId,ActionTrackerId,Amount,Reason\n0001,2240,1234.50,ITEM_RETURNED\n"
-                                b'0002,2240,"12,50",RETURNED\n')
+    assert out.read_bytes() == (b"OrderId,ActionTrackerId,Amount,CurrencyCode,Reason\n0001,2240,1234.50,USD,ITEM_RETURNED\n"
+                                b'0002,2240,"12,50",USD,RETURNED\n')
+    assert "order-modification" in result.stdout
     assert "BK201" in result.stdout and "BK302" in result.stdout and "byte-order mark" in result.stdout
     assert src.read_bytes().startswith(b"\xef\xbb\xbfOid")  # the input is untouched
     in_place = _run("fix", str(src), "-o", str(src))
@@ -104,3 +109,10 @@ def test_fix_refuses_other_encodings(tmp_path: Path) -> None:
     src.write_bytes("ActionId,Amount,Reason\n1000.4636.1,0,Caf\u00e9\n".encode("cp1252"))
     result = _run("fix", str(src), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 2 and "not UTF-8" in result.stderr
+
+
+def test_fix_checks_its_output_as_the_input_kind(tmp_path: Path) -> None:
+    src = tmp_path / "acme_order-reversals.csv"
+    src.write_text("ActionId,OrderId,ActionTrackerId,Amount,Reason\n,0001,2240,5.00,ITEM_RETURNED\n")
+    result = _run("fix", str(src), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 1 and "BK205" in result.stdout  # re-checked as a modification it was "valid"
