@@ -76,13 +76,12 @@ def check_header(columns: list[Column], kind: Kind) -> tuple[dict[tuple[str, int
         found.append(finding(code, message, row=1, line=1, column=col.raw, value=col.raw))
 
     blank = {c.position: c for c in columns if not c.raw.strip()}
-    for first, last in _runs(list(blank)):
-        col = blank[first]
-        if first == last:
-            at("BK006", col, f"column {first + 1} has no name: name it or delete the column")
+    for start, end in _runs(list(blank)):
+        if start == end:
+            at("BK006", blank[start], f"column {start + 1} has no name: name it or delete the column")
         else:  # a stray cell far right of the header: one finding, not thousands
-            at("BK006", col, f"columns {first + 1:,} to {last + 1:,} have no name ({last - first + 1:,} columns): "
-                             "name them or delete them")
+            at("BK006", blank[start], f"columns {start + 1:,} to {end + 1:,} have no name ({end - start + 1:,} columns): "
+                                      "name them or delete them")
     for col in columns:
         if not col.raw.strip():
             continue

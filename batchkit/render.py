@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from batchkit.report import SEVERITY_ORDER, FileReport, Report, catalogue
+from batchkit.report import SEVERITY_ORDER, FileReport, Report, catalogue, printable
 
 
 def _plural(n: int, word: str) -> str:
@@ -81,5 +81,5 @@ def _where(row: int | None, line: int | None, column: str | None) -> str:
     elif line is not None:
         parts.append(f"line {line}")
     if column:
-        parts.append(f"column {column}")
+        parts.append(f"column {printable(column)}")
     return ", ".join(parts) or "file"

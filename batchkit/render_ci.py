@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from batchkit import __version__
-from batchkit.report import FileReport, Finding, Report, catalogue
+from batchkit.report import FileReport, Finding, Report, catalogue, printable
 
 GITHUB_LIMIT = 10  # annotations GitHub shows per severity and step
 INFO_URI = "https://github.com/batchkit/batchkit#rule-catalogue"
@@ -104,7 +104,7 @@ def _annotation(fr: FileReport, f: Finding, columns: Columns) -> str:
             props.append(f"col={col}")
     props.append(f"title={f.code} {_escape_prop(catalogue()[f.code].title)}")
     where = f"row {f.row}, column {f.column}: " if f.row and f.column else (f"row {f.row}: " if f.row else "")
-    return f"::{f.severity} {','.join(props)}::{_escape_data(where + f.message)}"
+    return printable(f"::{f.severity} {','.join(props)}::{_escape_data(where + f.message)}")
 
 
 def step_summary(report: Report) -> str:
@@ -163,7 +163,8 @@ def render_junit(report: Report, fail_on: str = "error") -> str:
     suites.set("tests", str(total_cases))
     suites.set("failures", str(total_failures))
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+    # ElementTree escapes markup but not the control characters XML 1.0 forbids: they can only sit in text
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + printable(ET.tostring(suites, encoding="unicode"), keep_whitespace=True)
 
 
 def _line(f: Finding) -> str:

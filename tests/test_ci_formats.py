@@ -130,3 +130,14 @@ def test_select_and_fail_on_from_config(tmp_path: Path, broken: Path) -> None:
     assert result.exit_code == 1
     cfg.write_text('[validate]\nfail_on = "sometimes"\n')
     assert _run("validate", str(broken), "--config", str(cfg)).exit_code == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "junit", "sarif", "json"])
+def test_control_characters_in_a_header_never_reach_the_output(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / "esc_order-reversals.csv"
+    path.write_bytes(b'ActionId,OrderId,ActionTrackerId,Amount,Reason,"X\x1b[2J\x07\x01"\n,A1,2240,0,ITEM_RETURNED,\n')
+    result = CliRunner().invoke(main, ["validate", str(path), "--format", fmt])
+    assert result.exit_code == 1 and "BK007" in result.stdout
+    assert not any(c in result.stdout for c in "\x1b\x07\x01")  # a terminal or CI log would obey ESC
+    if fmt == "junit":
+        ET.fromstring(result.stdout.encode("utf-8"))  # the control characters made it invalid XML
