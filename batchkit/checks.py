@@ -27,6 +27,7 @@ NEGATIVE = r"-(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
 ZERO = r"0+(?:\.0*)?|\.0+"
 SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
 FLOAT_TAIL = r"[0-9]+\.0+"
+PRECISION_LOST = r"[1-9][0-9]{14,16}0{2,}"  # a long id stored as a number: 15-17 digits kept, then zeros
 ACTION_ID = r"[0-9]+(?:\.[0-9]+)*"
 TRACKER_ID = r"[1-9][0-9]*"
 CONTROL = r"(?s:.*[\x00-\x1f\x7f].*)"  # (?s): a line break anywhere counts
@@ -132,12 +133,15 @@ def _blank(s: pd.Series) -> pd.Series:
 def _mangled_message(value: str, ctx: dict[str, Any]) -> str:
     if re.fullmatch(SCIENTIFIC, value):
         return f"{value!r} is scientific notation from a spreadsheet: the original digits are lost; re-export the ids as text"
+    if re.fullmatch(PRECISION_LOST, value):
+        return (f"{value!r} looks like a long id a spreadsheet stored as a number: the digits after the 15th became "
+                "zeros; re-export the ids as text")
     return f"{value!r} has a float tail ('.0') added by a spreadsheet: use the id as text ({value.split('.')[0]}?)"
 
 
 @rule("BK104", message=_mangled_message)
 def id_mangled(s: pd.Series) -> pd.Series:
-    return ~_full(s, SCIENTIFIC, FLOAT_TAIL)
+    return ~_full(s, SCIENTIFIC, FLOAT_TAIL, PRECISION_LOST)
 
 
 @rule("BK102", message=lambda v, c: f"ActionId {v!r} is not digits with dot-separated groups (e.g. 1000.4636.158133)")
