@@ -90,8 +90,13 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
+RESERVED_PREFIXES = ("receipt_", "result_")  # impact.com's own files: ignored when found in a drop
+
+
 def file_name(prefix: str, kind_id: str, when: datetime | None = None) -> str:
     """`<prefix>_<kind>s_<UTC timestamp>.csv`: the kind id in the name, so validate recognises it."""
     stamp = (when or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", prefix).strip("-.") or "batch"
+    if f"{safe}_".lower().startswith(RESERVED_PREFIXES):  # e.g. an export named receipt_2026-11.csv
+        safe = f"batch-{safe}"
     return f"{safe}_{kind_id}s_{stamp}.csv"

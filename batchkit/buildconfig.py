@@ -97,6 +97,9 @@ def load_build_settings(config: Config, preset: str | None, tracker: int | None,
     file_prefix = prefix or raw.get("prefix")
     if file_prefix is not None and (not isinstance(file_prefix, str) or not file_prefix.strip()):
         raise ConfigError(f"{src}: [build] prefix must be a non-empty text, not {file_prefix!r}")
+    if file_prefix is not None and f"{file_prefix.strip()}_".lower().startswith(("receipt_", "result_")):
+        raise ConfigError(f"{src}: prefix {file_prefix!r}: impact.com's drop ignores files named receipt_* or result_* "
+                          "(its own reports): choose another prefix")
     settings = BuildSettings(chosen, level, tracker_text, file_prefix, columns, optional, reasons, shopify)
     _check_codes(settings, config, src)
     return settings

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from batchkit.batchfile import RESERVED_PREFIXES  # impact.com's own files (receipt_*, result_*): ignored in a drop
 from batchkit.config import Config, load_config
 from batchkit.delivery_errors import (ArchiveError, AuthError, DeliveryError, HostKeyError, InvalidFiles,
                                       PermanentError, RemotePathError, TransientError, UncertainDelivery,
@@ -39,7 +40,6 @@ __all__ = ["VERIFY_LIMIT", "ArchiveError", "AuthError", "Connector", "DeliveryEr
            "UncertainDelivery", "UnsupportedServer", "archive", "backoff_delay", "check_files", "default_state_dir",
            "deliver_files", "parse_destination", "resolve_settings", "sha256_file"]
 
-RESERVED_PREFIXES = ("receipt_", "result_")  # impact.com's own files: ignored when found in a drop
 
 
 def _outgoing(paths: list[Path]) -> list[Outgoing]:

@@ -103,6 +103,9 @@ def fix_file(path: Path, config: Config, sheet: str | None = None) -> FixResult:
     result = FixResult(b"")
     result.notes += _sheet_notes(path, sheet) if xlsx else _text_notes(raw, text)
     first = records[0].cells() if records[0].number == 1 else []
+    if first and first[0].startswith("\ufeff"):  # a second BOM (the file was "saved with BOM" twice)
+        result.notes.append("removed a second byte-order mark from the header")
+        first[0] = first[0].lstrip("\ufeff")
     header = _header(first)
     for pos, (new, old) in enumerate(header):
         if new != old:

@@ -274,3 +274,16 @@ def test_order_level_skips_orders_whose_total_does_not_change(tmp_path: Path) ->
     (row,) = _rows(_files(outcome)["order-modifications"])  # 001 only returned a free line: a 0.00 modification would reverse it
     assert (row["OrderId"], row["Amount"]) == ("002", "3.00")
     assert outcome.result.skipped["orders whose amount does not change"] == 1 and "orders unchanged" not in outcome.result.skipped
+
+
+def test_names_impact_com_ignores_are_never_produced(tmp_path: Path) -> None:
+    # impact.com's drop ignores receipt_* and result_* (its own reports): deliver refuses such names
+    result = CliRunner().invoke(main, ["build", str(ROOT / "samples/returns/returns_export.csv"), "--out", str(tmp_path / "o"),
+                                       "--config", str(ROOT / "samples/returns/batchkit.toml"), "--prefix", "receipt_x"])
+    assert result.exit_code == 2 and "ignores files named receipt_*" in result.stderr
+    export = tmp_path / "Receipt_2026-11.csv"  # no prefix configured: the export's name is the prefix
+    export.write_text(HEADER + "001,A,2,10.00,1,Damaged,USD\n")
+    (tmp_path / "bk.toml").write_text(CONFIG.format(extra="").replace('prefix = "t"\n', ""))
+    config = load_config(tmp_path / "bk.toml")
+    outcome = build_files(export, tmp_path / "o2", config, load_build_settings(config, None, None, None), now=NOW)
+    assert [p.name for p in outcome.written] == ["batch-Receipt_2026-11_item-modifications_20261122T060000Z.csv"]

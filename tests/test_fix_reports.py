@@ -116,3 +116,12 @@ def test_fix_checks_its_output_as_the_input_kind(tmp_path: Path) -> None:
     src.write_text("ActionId,OrderId,ActionTrackerId,Amount,Reason\n,0001,2240,5.00,ITEM_RETURNED\n")
     result = _run("fix", str(src), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 1 and "BK205" in result.stdout  # re-checked as a modification it was "valid"
+
+
+def test_fix_removes_a_doubled_byte_order_mark(tmp_path: Path) -> None:
+    src = tmp_path / "acme_order-reversals.csv"
+    src.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbfActionId,Amount,Reason\n1000.4636.1,0,ITEM_RETURNED\n")
+    out = tmp_path / "out.csv"
+    result = _run("fix", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.stdout
+    assert out.read_bytes() == b"ActionId,Amount,Reason\n1000.4636.1,0,ITEM_RETURNED\n"
