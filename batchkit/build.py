@@ -244,7 +244,15 @@ def _item_records(result: BuildResult, lines: Lines, ids: pd.DataFrame, groups: 
     for i in np.flatnonzero(take & sku.eq("").to_numpy()):
         lines.problem("BK509", int(i), column_name(lines, "sku"), "", "this changed line has no Sku")
     category = _text(f, "category")
-    for kind, select in (("item-modification", take & (new_qty > 0)), ("item-reversal", take & (new_qty == 0))):
+    modify, reverse = take & (new_qty > 0), take & (new_qty == 0)
+    # a Sku both modified and going to 0 in one order: the 0 line joins the modification file with
+    # Amount 0 (impact.com's own template does this), as a separate reversal would clash (BK404)
+    changed = np.flatnonzero(take)
+    item = order_of_line[changed].astype(np.int64) * (len(changed) + 1) + codes_of(sku.iloc[changed])
+    joins = np.zeros(len(f), dtype=bool)
+    joins[changed] = reverse[changed] & np.isin(item, item[modify[changed]])
+    modify, reverse = modify | joins, reverse & ~joins
+    for kind, select in (("item-modification", modify), ("item-reversal", reverse)):
         idx = np.flatnonzero(select)
         idx = idx[np.argsort(order_of_line[idx], kind="stable")]
         out = ids.take(order_of_line[idx]).reset_index(drop=True)

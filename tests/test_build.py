@@ -287,3 +287,16 @@ def test_names_impact_com_ignores_are_never_produced(tmp_path: Path) -> None:
     config = load_config(tmp_path / "bk.toml")
     outcome = build_files(export, tmp_path / "o2", config, load_build_settings(config, None, None, None), now=NOW)
     assert [p.name for p in outcome.written] == ["batch-Receipt_2026-11_item-modifications_20261122T060000Z.csv"]
+
+
+def test_a_sku_reversed_and_modified_in_one_order_stays_in_the_modification_file(tmp_path: Path) -> None:
+    # two lines with Sku A: one returned in full, one in part. A separate item reversal of A would
+    # clash with the modification of A (BK404); impact.com's template puts both in the modification
+    outcome = _build(tmp_path, HEADER + "001,A,2,5.00,2,Damaged,USD\n001,A,3,10.00,1,Damaged,USD\n001,B,1,1.00,0,,USD\n")
+    assert outcome.ok, outcome.input_report.counts
+    files = _files(outcome)
+    assert set(files) == {"item-modifications"}
+    (row,) = _rows(files["item-modifications"])
+    assert [(row["Sku"], row["Amount"], row["Quantity"]), (row["Sku2"], row["Amount2"], row["Quantity2"])] == \
+        [("A", "0.00", "0"), ("A", "20.00", "2")]
+    assert outcome.output_report.files[0].counts == {"BK403": 1}  # shown as a warning, as validate would
