@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from batchkit.buildinput import text_array
 from batchkit.kinds import get_kind, layout
 
 
@@ -80,10 +81,7 @@ def _column(records: pd.DataFrame, name: str) -> pa.Array:
     """One column as a pyarrow string array without nulls ('' where the records lack it)."""
     if name not in records:
         return pa.array([""] * len(records), pa.large_string())
-    array = pa.array(records[name].astype("str").array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return pc.fill_null(array.cast(pa.large_string()), "")
+    return text_array(records[name])
 
 
 def _text(value: str) -> pa.Scalar:

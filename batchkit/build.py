@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from batchkit.buildconfig import BuildSettings
-from batchkit.buildinput import Lines, codes_of, column_name, currency_codes, map_reasons, money_units, whole_numbers
+from batchkit.buildinput import Lines, codes_of, column_name, text_array, currency_codes, map_reasons, money_units, whole_numbers
 from batchkit.fixedpoint import minor_units, powers, round_half_up, rounded, sums_by, text
 from batchkit.report import Finding
 
@@ -161,19 +161,13 @@ def _check_conflicts(lines: Lines, groups: Orders) -> None:
     first_line = pa.array(groups.spread(groups.first)) if roles else None
     for role in roles:
         values = lines.frame[role].str.strip()
-        array = _arrow(values)
+        array = text_array(values)
         differs = pc.not_equal(array, array.take(first_line))
         for i in np.flatnonzero(differs.to_numpy(zero_copy_only=False)):
             name = column_name(lines, role)
             here, there = values.iat[i], values.iat[groups.first[_order_of(groups, int(i))]]
             lines.problem("BK504", int(i), name, str(here),
                           f"{name} {here!r} differs from {there!r} on this order's first line")
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    """A text column as one pyarrow array without nulls."""
-    array = pa.array(values.astype("str").array)
-    return pc.fill_null(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array, "")
 
 
 def _order_of(groups: Orders, line: int) -> int:

@@ -66,11 +66,16 @@ def codes_of(text: pd.Series) -> np.ndarray:
     return _codes(_encode(text))
 
 
-def _encode(text: pd.Series) -> pa.DictionaryArray:
+def text_array(text: pd.Series) -> pa.Array:
+    """A text column as one pyarrow large_string array, '' for missing values."""
     array = pa.array(text.astype("str").array)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    return pc.dictionary_encode(pc.fill_null(array, ""))
+    return pc.fill_null(array.cast(pa.large_string()), "")
+
+
+def _encode(text: pd.Series) -> pa.DictionaryArray:
+    return pc.dictionary_encode(text_array(text))
 
 
 def _codes(encoded: pa.DictionaryArray) -> np.ndarray:
@@ -98,7 +103,7 @@ def whole_numbers(lines: Lines, role: str) -> np.ndarray:
 
 def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
     """Parse a money column to exact Decimal objects; bad or too precise values become findings."""
-    codes, parsed = _parse_money(lines, role, currency)
+    codes, parsed, _ = _parse_money(lines, role, currency)
     values = np.array(parsed, dtype=object)
     return values[codes] if len(codes) else np.empty(0, dtype=object)
 
@@ -106,15 +111,16 @@ def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
 def money_units(lines: Lines, role: str, currency: pd.Series | None, factor: int) -> tuple[np.ndarray, int]:
     """Parse a money column to exact integers of 10**-scale (fixedpoint.py), and the scale; each
     value will be multiplied by up to `factor` and summed over the lines."""
-    codes, parsed = _parse_money(lines, role, currency)
-    scale = common_scale(places(parsed))
+    codes, parsed, decimals = _parse_money(lines, role, currency)
+    scale = common_scale(decimals)
     units = unit_array(to_units(parsed, scale), scale, factor, len(codes))
     return (units[codes] if len(codes) else units[:0]), scale
 
 
-def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[np.ndarray, list[Decimal]]:
-    """Codes per line and the exact Decimal of each distinct text (0 where it is not a plain
-    decimal); BK503 for text that is not a plain decimal, BK507 for more places than the currency has."""
+def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[np.ndarray, list[Decimal], list[int]]:
+    """Codes per line, the exact Decimal of each distinct text (0 where it is not a plain decimal)
+    and its decimal places; BK503 for text that is not a plain decimal, BK507 for more places than
+    the currency has."""
     text = lines.frame[role].astype(str)
     name = column_name(lines, role)
     codes, uniques = distinct(text)
@@ -125,13 +131,15 @@ def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[n
         what = "has too many digits to be an amount" if _MONEY.fullmatch(value) else "is not a plain decimal (e.g. 19.99)"
         shown = value if len(value) <= 40 else value[:37] + "..."
         lines.problem("BK503", int(i), name, value, f"{name} {shown!r} {what}")
-    decimals = np.array(places([d if d is not None else _ZERO for d in parsed]), dtype=np.int64)[codes]
+    values = [d if d is not None else _ZERO for d in parsed]
+    value_places = places(values)
+    decimals = np.array(value_places, dtype=np.int64)[codes]
     cur_codes, cur_uniques = distinct(currency if currency is not None else pd.Series("", index=text.index, dtype="str"))
     allowed = np.array([_places(c) for c in cur_uniques], dtype=np.int64)[cur_codes] if len(text) else decimals
     for i in np.flatnonzero(plain & (decimals > allowed)):
         lines.problem("BK507", int(i), name, text.iat[i],
                       f"{name} {text.iat[i]!r} has more decimals than {cur_uniques[cur_codes[i]] or 'the currency'} allows")
-    return codes, [d if d is not None else _ZERO for d in parsed]
+    return codes, values, value_places
 
 
 MONEY_DIGITS = 30  # impact.com takes 8; a longer "number" is a mangled cell, and no arithmetic should meet it

@@ -15,6 +15,7 @@ from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -55,8 +56,8 @@ def unit_array(units: list[int], scale: int, factor: int, count: int) -> np.ndar
 
 def minor_units(currencies: np.ndarray) -> np.ndarray:
     """Decimal places written for each line's currency (money.minor_unit), as int64."""
-    uniques, codes = np.unique(np.asarray(currencies, dtype=object).astype(str), return_inverse=True)
-    return np.array([minor_unit(c) for c in uniques], dtype=np.int64)[codes] if len(uniques) else np.empty(0, np.int64)
+    codes, uniques = pd.factorize(np.asarray(currencies, dtype=object), sort=False, use_na_sentinel=False)
+    return np.array([minor_unit(str(c)) for c in uniques], dtype=np.int64)[codes] if len(uniques) else np.empty(0, np.int64)
 
 
 def round_half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -85,12 +85,16 @@ def test_csv_writer_round_trips_and_matches_the_csv_module(rows: list[list[str]]
         assert data.decode("utf-8") == expected.getvalue()
 
 
-def test_huge_prices_stay_exact_through_build(tmp_path: Path) -> None:
+def _build(tmp_path: Path, lines: str):
+    """build a returns export of `lines` (Order Number, Line SKU, Qty Ordered, Unit Price, Qty Returned, Return Reason)."""
     (tmp_path / "batchkit.toml").write_text('[build]\naction_tracker_id = 1\n[build.reasons]\n"Damaged" = "ITEM_RETURNED"\n')
-    (tmp_path / "e.csv").write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason\n"
-                                    "1,A,900000000,123456789012345678901.25,1,Damaged\n1,B,1,1.00,0,\n")
+    (tmp_path / "e.csv").write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason\n" + lines)
     config = load_config(tmp_path / "batchkit.toml")
-    outcome = build_files(tmp_path / "e.csv", tmp_path / "out", config, load_build_settings(config, None, None, None))
+    return build_files(tmp_path / "e.csv", tmp_path / "out", config, load_build_settings(config, None, None, None))
+
+
+def test_huge_prices_stay_exact_through_build(tmp_path: Path) -> None:
+    outcome = _build(tmp_path, "1,A,900000000,123456789012345678901.25,1,Damaged\n1,B,1,1.00,0,\n")
     (data,) = outcome.planned.values()
     amount_text = next(csv.DictReader(io.StringIO(data.decode())))["Amount"]
     cents = 12345678901234567890125 * 899_999_999  # integers: Decimal's 28 digits would round this
@@ -101,20 +105,12 @@ def test_huge_prices_stay_exact_through_build(tmp_path: Path) -> None:
 
 
 def test_quantity_too_large_is_a_finding_not_a_crash(tmp_path: Path) -> None:
-    (tmp_path / "batchkit.toml").write_text('[build]\naction_tracker_id = 1\n[build.reasons]\n"Damaged" = "ITEM_RETURNED"\n')
-    (tmp_path / "e.csv").write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason\n"
-                                    "1,A,99999999999999999999999,1.00,1,Damaged\n")
-    config = load_config(tmp_path / "batchkit.toml")
-    outcome = build_files(tmp_path / "e.csv", tmp_path / "out", config, load_build_settings(config, None, None, None))
+    outcome = _build(tmp_path, "1,A,99999999999999999999999,1.00,1,Damaged\n")
     (finding,) = outcome.input_report.samples["BK502"]
     assert "too large" in finding.message and finding.row == 2 and outcome.written == []
 
 
 def test_a_number_too_long_to_be_money_is_a_finding(tmp_path: Path) -> None:
-    (tmp_path / "batchkit.toml").write_text('[build]\naction_tracker_id = 1\n[build.reasons]\n"Damaged" = "ITEM_RETURNED"\n')
-    (tmp_path / "e.csv").write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason\n"
-                                    f"1,A,2,{'9' * 4299},1,Damaged\n")  # str() of such an int would raise ValueError
-    config = load_config(tmp_path / "batchkit.toml")
-    outcome = build_files(tmp_path / "e.csv", tmp_path / "out", config, load_build_settings(config, None, None, None))
+    outcome = _build(tmp_path, f"1,A,2,{'9' * 4299},1,Damaged\n")  # str() of such an int would raise ValueError
     (finding,) = outcome.input_report.samples["BK503"]
     assert "too many digits" in finding.message and len(finding.message) < 120 and outcome.written == []
