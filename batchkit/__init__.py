@@ -1,3 +1,113 @@
-"""batchkit: validate, build and deliver impact.com batch modification and reversal files."""
+"""batchkit: validate, build and deliver impact.com batch modification and reversal files.
 
-__version__ = "0.1.0"
+The library API, what the command line calls and what an Airflow or Dagster task can call:
+
+    import batchkit
+
+    report = batchkit.validate(["acme_order-reversals_2026-11-22.csv"])
+    for file in report.files:
+        for finding in file.findings():
+            print(file.path, finding.code, finding.row, finding.column, finding.message)
+
+`validate` never raises for bad data (it becomes findings); `build` and `deliver` raise a
+`BatchkitError` (its `exit_code` is the CLI's) when they cannot run. Everything else lives in the
+capability packages (core, io, render, validate, build, deliver, jobs, cli: README "Layout"), whose
+modules may change between versions; the names in `__all__` do not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+# The capability packages come first: a later first import of batchkit.validate.* would otherwise
+# rebind the name `validate` below to the package. Importing the settings modules declares their
+# batchkit.toml sections ([build], [deliver], [run]) before any configuration is loaded.
+from batchkit import validate as _validate_package  # noqa: F401
+from batchkit.build import settings as _build_settings  # noqa: F401
+from batchkit.core.config import Config, load_config
+from batchkit.core.errors import BatchkitError, ConfigError, InputError, UsageError
+from batchkit.core.findings import FileReport, Finding, Report
+from batchkit.core.version import VERSION
+from batchkit.deliver import settings as _deliver_settings  # noqa: F401
+from batchkit.deliver.errors import DeliveryError, InvalidFiles, LedgerError, LockBusy
+from batchkit.deliver.records import DeliveryResult
+from batchkit.jobs import settings as _run_settings  # noqa: F401
+
+if TYPE_CHECKING:
+    from batchkit.build.pipeline import BuildOutcome
+
+__version__ = VERSION
+__all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryError", "DeliveryResult", "FileReport",
+           "Finding", "InputError", "InvalidFiles", "LedgerError", "LockBusy", "Report", "UsageError", "__version__",
+           "build", "deliver", "load_config", "validate"]
+
+PathLike = str | os.PathLike[str]
+
+
+def _config(config: Config | PathLike | None) -> Config:
+    return config if isinstance(config, Config) else load_config(None if config is None else os.fspath(config))
+
+
+def validate(paths: Iterable[PathLike], config: Config | PathLike | None = None, *, kind: str | None = None,
+             sheet: str | None = None, max_samples: int | None = None) -> Report:
+    """Validate batch files as one batch (CSV or XLSX); bad data becomes findings in the Report.
+
+    `config` is a Config, a batchkit.toml path, or None (./batchkit.toml if present, else the defaults).
+    `max_samples` caps the findings kept per code (0 = all; counts are always exact).
+    """
+    from batchkit.validate.engine import validate_paths
+
+    return validate_paths([os.fspath(p) for p in paths], _config(config), kind=kind, sheet=sheet,
+                          max_samples=max_samples)
+
+
+def build(export: PathLike, out_dir: PathLike, config: Config | PathLike | None = None, *,
+          preset: str | None = None, action_tracker_id: int | None = None, prefix: str | None = None,
+          sheet: str | None = None, dry_run: bool = False) -> BuildOutcome:
+    """Build an internal order export into batch files in `out_dir` (nothing is written unless all is clean).
+
+    The outcome says what was decided (`result`), the export's findings (`input_report`), the
+    validation of the files built (`output_report`) and what was written (`written`); `ok` is False
+    when either report has errors.
+    """
+    from batchkit.build.pipeline import build_files
+    from batchkit.build.settings import load_build_settings
+
+    cfg = _config(config)
+    settings = load_build_settings(cfg, preset, action_tracker_id, prefix)
+    return build_files(Path(export), Path(out_dir), cfg, settings, sheet, dry_run=dry_run)
+
+
+def deliver(paths: Iterable[PathLike], to: str | None = None, config: Config | PathLike | None = None, *,
+            state_dir: str | None = None, key_file: str | None = None, known_hosts: str | None = None,
+            resend: bool = False, dry_run: bool = False) -> list[DeliveryResult]:
+    """Validate, then deliver each file exactly once to `to` (a folder or sftp://user@host[:port]/dir).
+
+    Unset options come from BATCHKIT_* variables, then [deliver] in batchkit.toml, then defaults.
+    Raises InvalidFiles (nothing sent) or a DeliveryError whose `results` say what happened to each file.
+    """
+    from batchkit.deliver.delivery import deliver_files
+    from batchkit.deliver.ledger import Ledger
+    from batchkit.deliver.settings import resolve_settings
+    from batchkit.deliver.targets import parse_destination
+
+    flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
+    settings = resolve_settings(_config(config), flags, os.environ)
+    ledger = Ledger(settings.state_dir)
+    try:
+        return deliver_files([Path(p) for p in paths], parse_destination(settings.to), settings, ledger,
+                             resend=resend, dry_run=dry_run)
+    finally:
+        ledger.close()
+
+
+def __getattr__(name: str) -> object:
+    """BuildOutcome on first use (build's modules import pandas)."""
+    if name == "BuildOutcome":
+        from batchkit.build.pipeline import BuildOutcome
+
+        return BuildOutcome
+    raise AttributeError(f"module 'batchkit' has no attribute {name!r}")

@@ -30,11 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from batchkit.config import load_config  # noqa: E402
-from batchkit.deliver import DeliverySettings, check_files, deliver_files, parse_destination, sha256_file  # noqa: E402
-from batchkit.ledger import Ledger  # noqa: E402
-from batchkit.report import Report  # noqa: E402
 from sshd import SshServer, sshd_missing_reason, start_sshd  # noqa: E402
+
+from batchkit.core.config import load_config  # noqa: E402
+from batchkit.core.findings import Report  # noqa: E402
+from batchkit.deliver.delivery import check_files, deliver_files, sha256_file  # noqa: E402
+from batchkit.deliver.ledger import Ledger  # noqa: E402
+from batchkit.deliver.settings import DeliverySettings
+from batchkit.deliver.targets import parse_destination
 
 HEADER = "ActionId,OrderId,ActionTrackerId,Amount,CurrencyCode,CustomerStatus,Reason\n"
 TARGET = 0.8

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-
-from batchkit.config import load_config
-from batchkit.deliver import DeliverySettings
 from sshd import SshServer, sshd_missing_reason, start_sshd
+
+from batchkit.core.config import load_config
+from batchkit.deliver.settings import DeliverySettings
 
 HEADER = "ActionId,OrderId,ActionTrackerId,Amount,CurrencyCode,CustomerStatus,Reason\n"
 

@@ -13,10 +13,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from batchkit.buildconfig import load_build_settings
-from batchkit.buildrun import build_files
-from batchkit.cli import main
-from batchkit.config import load_config
+from batchkit.build.pipeline import build_files
+from batchkit.build.settings import load_build_settings
+from batchkit.cli.main import main
+from batchkit.core.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 6, 0, 0, tzinfo=timezone.utc)
@@ -213,8 +213,8 @@ def test_cli_build_then_validate_round_trip_and_never_overwrite(tmp_path: Path) 
     assert check.exit_code == 0 and json.loads(check.stdout)["warnings"] == 0
     before = {p: p.read_bytes() for p in written}
     # same second, same names: refused, nothing changed
-    from batchkit.buildrun import _write_all
-    from batchkit.errors import InputError
+    from batchkit.build.pipeline import _write_all
+    from batchkit.core.errors import InputError
 
     with pytest.raises(InputError, match="already exists"):
         _write_all(out, {p.name: b"x" for p in written})

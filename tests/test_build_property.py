@@ -10,10 +10,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchkit.buildconfig import load_build_settings
-from batchkit.buildrun import build_files
-from batchkit.config import load_config
-from batchkit.errors import InputError
+from batchkit.build.pipeline import build_files
+from batchkit.build.settings import load_build_settings
+from batchkit.core.config import load_config
+from batchkit.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["Order Number", "Line SKU", "Qty Ordered", "Unit Price", "Qty Returned", "Return Reason", "Currency"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from batchkit.cli import main
-from batchkit.report import catalogue
+from batchkit.cli.main import main
+from batchkit.core.codes import catalogue
 
 BROKEN = ('ActionId,OrderId,ActionTrackerId,Amount,Reason\n'
           '1000.4636.1,,,$5,ITEM_RETURNED\n'

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from batchkit.cli import main
+from batchkit.cli.main import main
 
 CLEAN = "ActionId,Amount,Reason\n1000.4636.1,0,ITEM_RETURNED\n"
 BROKEN = "ActionId,Amount,Reason\n1000.4636.1,$5,ITEM_RETURNED\n1000.4636.2,,item_returned\n"
@@ -142,7 +142,7 @@ def test_kind_reason_is_reported(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_template_writes_clean_file_and_never_overwrites(runner: CliRunner, tmp_path: Path) -> None:
-    from batchkit.kinds import KIND_IDS
+    from batchkit.core.kinds import KIND_IDS
 
     for kind in KIND_IDS:
         out = tmp_path / f"{kind}.csv"
@@ -171,3 +171,13 @@ def test_every_command_has_help_and_is_documented(runner: CliRunner, root: Path)
         assert command.help, name
         assert _run(runner, name, "--help").exit_code == 0
         assert f"batchkit {name}" in readme, f"README does not document `batchkit {name}`"
+
+
+def test_colour_codes_are_the_ones_click_writes() -> None:
+    import click
+
+    from batchkit.render.text import _paint
+
+    for fg in ("red", "green", "yellow"):
+        assert _paint("BK201", fg, color=True) == click.style("BK201", fg=fg, bold=True)
+    assert _paint("BK201", "red", color=False) == "BK201"

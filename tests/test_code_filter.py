@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from batchkit.cli import main
+from batchkit.cli.main import main
 
 BROKEN = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "samples" / "broken").glob("*.csv"))
 

@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
-from batchkit.cli import Command
-from batchkit.cli_deliver import make_deliver_command
-from batchkit.config import load_config
-from batchkit.deliver import (ArchiveError, DeliverySettings, LedgerError, LocalFolder, archive, deliver_files,
-                              parse_destination, resolve_settings)
-from batchkit.errors import ConfigError, UsageError
-from batchkit.ledger import Ledger
 from conftest_sftp import write_batch
+
+from batchkit.cli.deliver import deliver as deliver_command
+from batchkit.core.config import load_config
+from batchkit.core.errors import ConfigError, UsageError
+from batchkit.deliver.archive import archive
+from batchkit.deliver.delivery import deliver_files
+from batchkit.deliver.errors import ArchiveError, LedgerError
+from batchkit.deliver.ledger import Ledger
+from batchkit.deliver.local import LocalFolder
+from batchkit.deliver.settings import DeliverySettings, resolve_settings
+from batchkit.deliver.targets import parse_destination
 
 NAME = "acme_order-modifications.csv"
 NO_USER = "~batchkit-no-such-user-4711"
@@ -32,7 +35,7 @@ def batch_file(tmp_path: Path) -> Path:
 
 
 def _cli(*args: str) -> Any:
-    return CliRunner().invoke(make_deliver_command(Command), list(args), env={"XDG_STATE_HOME": None})
+    return CliRunner().invoke(deliver_command, list(args), env={"XDG_STATE_HOME": None})
 
 
 def _one_line_error(result: Any, code: int, *words: str) -> None:

@@ -10,16 +10,25 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
-from batchkit.cli import Command
-from batchkit.cli_deliver import make_deliver_command
-from batchkit.config import load_config
-from batchkit.deliver import (DeliveryResult, DeliverySettings, InvalidFiles, LocalFolder, RemotePathError, SftpDrop,
-                              UncertainDelivery, archive, backoff_delay, deliver_files, parse_destination,
-                              resolve_settings)
-from batchkit.errors import ConfigError, InputError, UsageError
-from batchkit.ledger import Ledger, LockBusy
 from conftest_sftp import HEADER, write_batch
+
+from batchkit.cli.base import Command
+from batchkit.cli.deliver import deliver as deliver_command
+from batchkit.core.config import load_config
+from batchkit.core.errors import ConfigError, InputError, UsageError
+from batchkit.deliver.archive import archive
+from batchkit.deliver.delivery import backoff_delay, deliver_files
+from batchkit.deliver.errors import (
+    InvalidFiles,
+    LockBusy,
+    RemotePathError,
+    UncertainDelivery,
+)
+from batchkit.deliver.ledger import Ledger
+from batchkit.deliver.local import LocalFolder
+from batchkit.deliver.records import DeliveryResult
+from batchkit.deliver.settings import DeliverySettings, resolve_settings
+from batchkit.deliver.targets import SftpDrop, parse_destination
 
 NAME = "acme_order-modifications.csv"
 
@@ -44,7 +53,7 @@ def _send(paths: list[Path], folder: Path, settings: DeliverySettings, **kw: Any
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> Any:
-    return CliRunner().invoke(make_deliver_command(Command), list(args), env=env)
+    return CliRunner().invoke(deliver_command, list(args), env=env)
 
 
 # ------------------------------------------------------------------ local folder delivery
@@ -332,7 +341,7 @@ def test_cli_takes_settings_from_the_environment(tmp_path: Path, batch_file: Pat
 
 
 def test_deliver_is_registered_on_the_main_group() -> None:
-    from batchkit.cli import main
+    from batchkit.cli.main import main
 
     assert "deliver" in main.commands and "run" in main.commands
     command = main.commands["deliver"]

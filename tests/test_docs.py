@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from batchkit.report import catalogue
+from batchkit.core.codes import catalogue
 
 
 def test_readme_lists_every_rule_code(root: Path) -> None:

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from batchkit.cli import main
-from batchkit.fix import fix_amount, fix_reason
+from batchkit.cli.main import main
+from batchkit.validate.fix import fix_amount, fix_reason
 
 BROKEN = ("ActionId,OrderId,ActionTrackerId,Amount,Reason\n"
           "1000.4636.1,,,$5,ITEM_RETURNED\n"

@@ -14,12 +14,21 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchkit.batchfile import csv_bytes
-from batchkit.buildconfig import load_build_settings
-from batchkit.buildrun import build_files
-from batchkit.config import load_config
-from batchkit.fixedpoint import common_scale, places, round_half_up, rounded, text, to_decimal, to_units, unit_array
-from batchkit.money import format_money, quantize
+from batchkit.build.pipeline import build_files
+from batchkit.build.settings import load_build_settings
+from batchkit.build.writer import csv_bytes
+from batchkit.core.config import load_config
+from batchkit.core.fixedpoint import (
+    common_scale,
+    places,
+    round_half_up,
+    rounded,
+    text,
+    to_decimal,
+    to_units,
+    unit_array,
+)
+from batchkit.core.money import format_money, quantize
 
 CURRENCIES = ["USD", "JPY", "KWD", "EUR", ""]
 

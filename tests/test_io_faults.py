@@ -16,13 +16,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
-from click.testing import CliRunner
 
-from batchkit.cli import main
-from batchkit.errors import InputError
-from batchkit.read import read_table
+from batchkit.cli.main import main
+from batchkit.core.errors import InputError
+from batchkit.io.read import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = str(Path(sys.executable).parent / "batchkit")

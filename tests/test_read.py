@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from batchkit.config import load_config
-from batchkit.errors import InputError
-from batchkit.read import read_csv_bytes, read_table
-from batchkit.validate import validate_paths
-from batchkit.xlsx import cell_text
+from batchkit.core.config import load_config
+from batchkit.core.errors import InputError
+from batchkit.io.read import read_csv_bytes, read_table
+from batchkit.io.xlsx import cell_text
+from batchkit.validate.engine import validate_paths
 
 HEADER = "ActionId,OrderId,ActionTrackerId,Amount,Reason\n"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from batchkit.config import load_config
-from batchkit.report import catalogue
-from batchkit.validate import validate_paths
+from batchkit.core.codes import catalogue
+from batchkit.core.config import load_config
+from batchkit.validate.engine import validate_paths
 
 CASES_DIR = Path(__file__).parent / "cases"
 

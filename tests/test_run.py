@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from batchkit.cli import main
 from conftest_sftp import drop, sshd_server  # noqa: F401 (fixtures)
 from sshd import SshServer
+
+from batchkit.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "returns"
@@ -139,8 +139,8 @@ def test_an_empty_archive_is_a_configuration_error(tmp_path: Path) -> None:
 
 
 def test_files_delivered_before_a_failure_are_archived(tmp_path: Path) -> None:
-    from batchkit.config import load_config
-    from batchkit.runner import run_job
+    from batchkit.core.config import load_config
+    from batchkit.jobs.run import run_job
 
     config = _job(tmp_path, 'to = "outbox"\nstate_dir = "state"\n')
     built: list[str] = []
@@ -159,8 +159,8 @@ def test_files_delivered_before_a_failure_are_archived(tmp_path: Path) -> None:
 
 
 def test_staged_files_are_kept_when_archiving_fails(tmp_path: Path) -> None:
-    from batchkit.config import load_config
-    from batchkit.runner import run_job
+    from batchkit.core.config import load_config
+    from batchkit.jobs.run import run_job
 
     config = _job(tmp_path, 'to = "outbox"\nstate_dir = "state"\n')
     lines: list[str] = []
@@ -197,7 +197,7 @@ def test_several_exports_with_a_prefix_get_distinct_names(tmp_path: Path) -> Non
 
 
 def test_export_prefixes() -> None:
-    from batchkit.runner import export_prefixes
+    from batchkit.jobs.run import export_prefixes
 
     one = [Path("a/returns.csv")]
     assert export_prefixes(one, "acme") == {one[0]: "acme"} and export_prefixes(one, None) == {one[0]: None}

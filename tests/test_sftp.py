@@ -10,21 +10,29 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import paramiko
 import pytest
 from click.testing import CliRunner
-
-from batchkit import sftp as sftp_module
-from batchkit.cli import Command
-from batchkit.cli_deliver import make_deliver_command
-from batchkit.deliver import (AuthError, DeliveryResult, DeliverySettings, HostKeyError, RemotePathError,
-                              TransientError, UncertainDelivery, UnsupportedServer, deliver_files,
-                              parse_destination)
-from batchkit.ledger import Ledger
 from conftest_sftp import batch, drop, require_sshd, settings, sshd_server, with_port  # noqa: F401 (fixtures)
 from sshd import FaultProxy, SshServer, make_key, start_sshd, unprivileged_user
+
+from batchkit.cli.deliver import deliver as deliver_command
+from batchkit.deliver import sftp as sftp_module
+from batchkit.deliver.delivery import deliver_files
+from batchkit.deliver.errors import (
+    AuthError,
+    HostKeyError,
+    RemotePathError,
+    TransientError,
+    UncertainDelivery,
+    UnsupportedServer,
+)
+from batchkit.deliver.ledger import Ledger
+from batchkit.deliver.records import DeliveryResult
+from batchkit.deliver.settings import DeliverySettings
+from batchkit.deliver.targets import parse_destination
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -296,12 +304,11 @@ def test_two_concurrent_library_runs_never_both_send(sshd_server: SshServer, dro
 
 
 def _cli_argv() -> list[str]:
-    from batchkit.cli import main
+    from batchkit.cli.main import main
 
     if "deliver" in getattr(main, "commands", {}):
         return [sys.executable, "-m", "batchkit", "deliver"]
-    code = ("from batchkit.cli import Command; from batchkit.cli_deliver import make_deliver_command; "
-            "make_deliver_command(Command)(prog_name='batchkit deliver')")
+    code = "from batchkit.cli.deliver import deliver; deliver(prog_name='batchkit deliver')"
     return [sys.executable, "-c", code]
 
 
@@ -326,7 +333,7 @@ def test_two_concurrent_cli_runs_never_both_send(sshd_server: SshServer, drop: P
 # ------------------------------------------------------------------ the command: exit codes and messages
 
 def test_cli_sftp_exit_codes(sshd_server: SshServer, drop: Path, settings, batch, tmp_path: Path) -> None:
-    command, runner = make_deliver_command(Command), CliRunner()
+    command, runner = deliver_command, CliRunner()
     f = batch(10)
     common = ["--key-file", str(settings.key_file), "--state-dir", str(settings.state_dir)]
     unknown = sshd_server.known_hosts(tmp_path / "kh_other", port=2)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from batchkit.buildconfig import load_build_settings
-from batchkit.buildrun import build_files
-from batchkit.config import load_config
+from batchkit.build.pipeline import build_files
+from batchkit.build.settings import load_build_settings
+from batchkit.core.config import load_config
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "shopify"
 

@@ -1,0 +1,7 @@
+"""build: an internal order export -> impact.com batch files, exact money end to end.
+
+settings ([build] and the flags; declares the section), lines (the export's cells by role, exact
+numbers, BK5xx input findings), returns (the generic returns export's decisions per order), shopify
+(Shopify's orders export), writer (records -> CSV bytes), blame (an output error traced to its export
+row), pipeline (read -> decide -> render -> validate -> write), summary (what build tells its user).
+"""

@@ -1,0 +1,58 @@
+"""`batchkit build`: an internal order export -> impact.com batch files, with a summary (and a progress
+bar on a terminal for long inputs)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import click
+
+from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
+
+
+@click.command(cls=Command)
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the batch files.")
+@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@click.option("--preset", type=click.Choice(["returns", "shopify"]), help="Input format (default: [build] preset, else returns).")
+@click.option("--action-tracker-id", type=click.IntRange(min=1), help="ActionTrackerId for every order (overrides [build]).")
+@click.option("--sheet", help=SHEET_HELP)
+@click.option("--prefix", help="File name prefix (default: [build] prefix, else the input's name).")
+@click.option("--dry-run", is_flag=True, help="Decide and validate, but write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Summary format.")
+def build(input_path: Path, out_dir: Path, config_path: str | None, preset: str | None, action_tracker_id: int | None,
+          sheet: str | None, prefix: str | None, dry_run: bool, fmt: str) -> None:
+    """Turn an internal order export (CSV/XLSX) into impact.com batch files."""
+    from batchkit.build.pipeline import build_files
+    from batchkit.build.settings import load_build_settings
+    from batchkit.build.summary import summary_json, summary_text
+    from batchkit.core.config import load_config
+
+    config = load_config(config_path)
+    settings = load_build_settings(config, preset, action_tracker_id, prefix)
+    with _progress(input_path) as progress:
+        outcome = build_files(input_path, out_dir, config, settings, sheet, progress=progress, dry_run=dry_run)
+    out(summary_json(outcome) if fmt == "json" else summary_text(outcome, dry_run))
+    sys.exit(0 if outcome.ok else 1)
+
+
+LONG_INPUT = 5 << 20  # bytes: inputs this large get a progress bar (when stderr is a terminal)
+
+
+@contextmanager
+def _progress(path: Path) -> Iterator[Callable[[str], None] | None]:
+    """A phase progress bar on stderr for long inputs, only when stderr is a terminal."""
+    from batchkit.build.pipeline import STEPS
+
+    try:
+        big = path.is_file() and path.stat().st_size >= LONG_INPUT
+    except OSError:  # a name too long, a loop, ...: reading the input reports it in one line
+        big = False
+    if not (big and sys.stderr.isatty()):
+        yield None
+        return
+    with click.progressbar(length=len(STEPS), label="building", file=sys.stderr) as bar:
+        yield lambda step: bar.update(1)

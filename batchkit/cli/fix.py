@@ -1,0 +1,60 @@
+"""`batchkit fix`: safe, reported fixes into a new file; what remains is shown and exits 1."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
+from batchkit.core.kinds import KIND_IDS
+
+if TYPE_CHECKING:
+    from batchkit.validate.fix import FixResult
+
+
+@click.command(cls=Command)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Where to write the fixed file.")
+@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@click.option("--kind", type=click.Choice(KIND_IDS), help="The kind, for validating the result.")
+@click.option("--sheet", help=SHEET_HELP)
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists (never the input).")
+def fix(file: Path, output: Path, config_path: str | None, kind: str | None, sheet: str | None, force: bool) -> None:
+    """Apply safe fixes (whitespace, BOM, reason case, amount format, header spelling) into a new file."""
+    from batchkit.core.config import load_config
+    from batchkit.core.names import kind_from_filename
+    from batchkit.io.read import read_csv_bytes
+    from batchkit.io.write import write_bytes_atomic
+    from batchkit.render.text import render_text
+    from batchkit.validate.engine import validate_tables
+    from batchkit.validate.fix import check_target, fix_file
+
+    config = load_config(config_path)
+    check_target(file, output)
+    result = fix_file(file, config, sheet)
+    # the output is checked as the input's kind: OUT's name need not say it (a reversal re-checked as
+    # a modification would lose BK205 and gain BK207)
+    report = validate_tables([read_csv_bytes(str(output), result.data)], config, kind or kind_from_filename(file.name))
+    write_bytes_atomic(output, result.data, overwrite=force)
+    out(_fix_summary(result, output))
+    if report.files[0].counts:
+        out("still to fix by hand:")
+        out(render_text(report))
+    sys.exit(0 if report.valid else 1)
+
+
+def _fix_summary(result: FixResult, output: Path) -> str:
+    counts = result.counts()
+    notes = result.notes
+    whole = f", {len(notes)} file-level fix{'' if len(notes) == 1 else 'es'}" if notes else ""
+    lines = [f"wrote {output}: {sum(counts.values()):,} cell(s) fixed{whole}"]
+    lines += [f"  {kind}: {n:,}" for kind, n in sorted(counts.items())]
+    lines += [f"  {note}" for note in notes]
+    for change in result.changes[:20]:
+        lines.append(f"    row {change.row}, column {change.column}: {change.before!r} -> {change.after!r}")
+    if len(result.changes) > 20:
+        lines.append(f"    ... and {len(result.changes) - 20:,} more")
+    return "\n".join(lines)

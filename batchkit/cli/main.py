@@ -1,0 +1,28 @@
+"""The batchkit command line: parse options, call the library, render, exit.
+
+Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 batchkit could not run, 3 a delivery
+failed (safe to run again). One module per command; base.py holds what they share.
+"""
+
+from __future__ import annotations
+
+import click
+
+from batchkit.cli.build import build
+from batchkit.cli.deliver import deliver
+from batchkit.cli.fix import fix
+from batchkit.cli.run import run_command
+from batchkit.cli.template import template
+from batchkit.cli.validate import validate
+from batchkit.core.version import VERSION
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, prog_name="batchkit")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def main(debug: bool) -> None:
+    """Validate, build and deliver impact.com batch modification and reversal files."""
+
+
+for command in (validate, template, build, fix, run_command, deliver):
+    main.add_command(command)

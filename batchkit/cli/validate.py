@@ -1,0 +1,108 @@
+"""`batchkit validate`: check batch files (one batch), render the findings, write the reports, exit 0/1."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
+from batchkit.core.findings import Report
+from batchkit.core.kinds import KIND_IDS
+
+FORMATS = ["text", "json", "github", "junit", "sarif"]
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [c for v in values for c in v.split(",") if c.strip()]
+
+
+@click.command(cls=Command)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--kind", type=click.Choice(KIND_IDS), help="The kind of every file (default: from the name or columns).")
+@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: text; github when GITHUB_ACTIONS=true).")
+@click.option("--max-samples", type=click.IntRange(min=0), default=None, help="Findings listed per code (0 = all; default 10).")
+@click.option("--sheet", help=SHEET_HELP)
+@click.option("--select", multiple=True, help="Only these codes or prefixes (e.g. BK2,BK301); repeatable.")
+@click.option("--ignore", multiple=True, help="Drop these codes or prefixes; repeatable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None, help="Exit 1 on errors (default) or on warnings too.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the check (reports still written).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write an annotated XLSX copy with an Issues sheet.")
+@click.option("--issues-csv", type=click.Path(path_type=Path), help="Write the findings as CSV with the original cells.")
+@click.option("--force", is_flag=True, help="Overwrite --report/--issues-csv files that exist.")
+def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, fmt: str | None,
+             max_samples: int | None, sheet: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+             fail_on: str | None, exit_zero: bool, report_path: Path | None, issues_csv: Path | None, force: bool) -> None:
+    """Check batch files before upload; several files are checked as one batch."""
+    from batchkit.core.codes import code_filter, unknown_codes
+    from batchkit.core.config import load_config
+    from batchkit.validate.engine import validate_paths
+
+    config = load_config(config_path)
+    _check_report_targets(files, report_path, issues_csv)
+    chosen, dropped = _codes(select) or list(config.select), _codes(ignore) or list(config.ignore)
+    bad = unknown_codes(chosen + dropped)
+    if bad:
+        raise click.BadParameter(f"no rule code matches {', '.join(bad)}", param_hint="--select/--ignore")
+    samples = 0 if (report_path or issues_csv) else max_samples
+    report = validate_paths(list(files), config, kind=kind, sheet=sheet, max_samples=samples)
+    wanted = code_filter(chosen, dropped)
+    for fr in report.files:
+        fr.keep_only(wanted)
+    _write_reports(report, report_path, issues_csv, sheet, force)
+    if samples != max_samples:
+        for fr in report.files:
+            fr.cap(config.max_samples if max_samples is None else max_samples)
+    _emit(report, fmt, fail_on or config.fail_on)
+    failed = report.errors > 0 or ((fail_on or config.fail_on) == "warning" and report.warnings > 0)
+    sys.exit(0 if exit_zero or not failed else 1)
+
+
+def _check_report_targets(files: tuple[str, ...], xlsx: Path | None, issues: Path | None) -> None:
+    """Reports get the right extension and never replace a file being validated (not even with --force)."""
+    from batchkit.core.errors import UsageError
+    from batchkit.io.write import require_suffix, same_file
+
+    for target, suffix, what in ((xlsx, ".xlsx", "--report"), (issues, ".csv", "--issues-csv")):
+        if target is None:
+            continue
+        require_suffix(target, suffix, what)
+        if any(same_file(target, f) for f in files):
+            raise UsageError(f"{target}: is one of the files being validated; {what} needs another file name")
+
+
+def _write_reports(report: Report, xlsx: Path | None, issues: Path | None, sheet: str | None, force: bool) -> None:
+    from batchkit.render.annotate import write_issues_csv, write_xlsx_report
+
+    if xlsx:
+        write_xlsx_report(report, xlsx, sheet, overwrite=force)
+        click.echo(f"wrote {xlsx}", err=True)
+    if issues:
+        write_issues_csv(report, issues, sheet, overwrite=force)
+        click.echo(f"wrote {issues}", err=True)
+
+
+def _emit(report: Report, fmt: str | None, fail_on: str) -> None:
+    from batchkit.render import ci
+    from batchkit.render.json import render_json
+    from batchkit.render.text import render_text
+
+    chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    renderers: dict[str, Callable[[Report], str]] = {
+        "text": lambda r: render_text(r, color=sys.stdout.isatty()),
+        "json": render_json,
+        "github": ci.render_github,
+        "junit": lambda r: ci.render_junit(r, fail_on),
+        "sarif": ci.render_sarif,
+    }
+    out(renderers[chosen](report))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if chosen == "github" and summary:
+        error = ci.append_step_summary(summary, report)
+        if error:
+            click.echo(f"batchkit: warning: {error}", err=True)

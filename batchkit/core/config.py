@@ -1,0 +1,144 @@
+"""batchkit.toml: defaults from schemas/defaults.toml, overridden by the user's file, validated once."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batchkit.core.codes import unknown_codes
+from batchkit.core.errors import ConfigError
+from batchkit.core.resources import load_toml
+
+DEFAULT_NAME = "batchkit.toml"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a section: the types it takes, named for the error message ("a list")."""
+
+    types: tuple[type, ...]
+    what: str
+    strings: bool = False  # a list whose items must be non-empty strings
+
+
+ANY = Key((object,), "a value")  # a key whose owner checks its value itself
+
+
+@dataclass(frozen=True)
+class Section:
+    """A [name] table of batchkit.toml and its keys, declared by the capability that reads it."""
+
+    name: str
+    keys: dict[str, Key]
+
+    def check(self, table: Any, where: str) -> dict[str, Any]:
+        """`table` if it is a table of known keys with values of the right types; else a ConfigError."""
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{self.name}] must be a table")
+        for key, value in table.items():
+            spec = self.keys.get(key)
+            if spec is None:
+                raise ConfigError(f"{where}: unknown key {key!r} in [{self.name}] (allowed: {', '.join(self.keys)})")
+            if not isinstance(value, spec.types) or (isinstance(value, bool) and bool not in spec.types):
+                raise ConfigError(f"{where}: [{self.name}] {key} must be {spec.what}")
+            if spec.strings and not all(isinstance(v, str) and v.strip() for v in table[key]):
+                raise ConfigError(f"{where}: [{self.name}] {key} must list non-empty strings")
+        return table
+
+
+SECTIONS: dict[str, Section] = {}  # every section batchkit.toml may hold: a name not here is a typo
+
+
+def declare(section: Section) -> Section:
+    """Make [section.name] a known section; its owner checks it with `Config.table` when it reads it."""
+    SECTIONS[section.name] = section
+    return section
+
+
+_STRINGS = Key((list,), "a list", strings=True)
+# the sections every command reads (the Config fields below); they are checked when the file is loaded
+_OWN = (declare(Section("reasons", {"codes": _STRINGS, "custom": _STRINGS})),
+        declare(Section("customer_status", {"accepted": _STRINGS})),
+        declare(Section("validate", {"max_samples": Key((int,), "an integer"), "select": _STRINGS,
+                                     "ignore": _STRINGS, "fail_on": Key((str,), "a string")})))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration."""
+
+    reason_codes: frozenset[str]
+    custom_codes: frozenset[str]
+    customer_statuses: frozenset[str]
+    max_samples: int
+    source: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def accepted_reasons(self) -> frozenset[str]:
+        """Default codes plus the configured custom disposition codes."""
+        return self.reason_codes | self.custom_codes
+
+    def table(self, name: str) -> dict[str, Any]:
+        """The [name] table of the user's file ({} when absent), checked against its declared keys."""
+        return SECTIONS[name].check(self.sections.get(name, {}), self.source or DEFAULT_NAME)
+
+
+def _merge(base: dict[str, Any], user: dict[str, Any], where: str) -> dict[str, Any]:
+    merged = {k: dict(v) for k, v in base.items()}
+    for name, table in user.items():
+        if name not in SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(sorted(SECTIONS))})")
+        if SECTIONS[name] not in _OWN:  # checked by its owner when it reads it
+            merged[name] = table
+            continue
+        merged.setdefault(name, {}).update(SECTIONS[name].check(table, where))
+    return merged
+
+
+def _read_user_file(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+
+
+def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Config:
+    """Load `path`, else ./batchkit.toml if present, else the defaults."""
+    source: Path | None = Path(path) if path else None
+    if source is None:
+        candidate = (cwd or Path.cwd()) / DEFAULT_NAME
+        source = candidate if candidate.is_file() else None
+    user = _read_user_file(source) if source else {}
+    merged = _merge(load_toml("defaults"), user, str(source))
+    max_samples = merged["validate"]["max_samples"]
+    if max_samples < 0:
+        raise ConfigError(f"{source}: [validate] max_samples must be >= 0")
+    fail_on = merged["validate"].get("fail_on", "error")
+    if fail_on not in ("error", "warning"):
+        raise ConfigError(f"{source}: [validate] fail_on must be \"error\" or \"warning\", not {fail_on!r}")
+    for key in ("select", "ignore"):
+        bad = unknown_codes(merged["validate"].get(key, []))
+        if bad:
+            raise ConfigError(f"{source}: [validate] {key} names no known code: {', '.join(bad)}")
+    return Config(
+        reason_codes=frozenset(merged["reasons"]["codes"]),
+        custom_codes=frozenset(merged["reasons"]["custom"]),
+        customer_statuses=frozenset(merged["customer_status"]["accepted"]),
+        max_samples=max_samples,
+        source=str(source) if source else None,
+        select=tuple(merged["validate"].get("select", ())),
+        ignore=tuple(merged["validate"].get("ignore", ())),
+        fail_on=fail_on,
+        sections={k: v for k, v in merged.items() if SECTIONS[k] not in _OWN},
+    )

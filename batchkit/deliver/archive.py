@@ -1,0 +1,45 @@
+"""The archive of delivered files: a copy of each with its ledger entry as JSON beside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from batchkit.core.errors import InputError
+from batchkit.deliver.errors import ArchiveError
+from batchkit.deliver.records import DeliveryResult, LedgerEntry, sha256_file, utc_now
+from batchkit.io.write import folder_problem
+
+
+def archive(result: DeliveryResult, archive_dir: Path) -> Path:
+    """Copy a delivered file into `archive_dir` with its ledger entry as JSON beside it; return the copy."""
+    if result.outcome not in ("delivered", "skipped") or result.entry is None:
+        raise ValueError(f"{result.name} was not delivered ({result.outcome}): nothing to archive")
+    try:
+        return _archive(result, result.entry, archive_dir)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        problem = folder_problem(archive_dir) or f"{exc.strerror or exc}{where}"
+        raise ArchiveError(f"cannot archive {result.name} (it was delivered): {problem}") from None
+
+
+def _archive(result: DeliveryResult, entry: LedgerEntry, archive_dir: Path) -> Path:
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    target = archive_dir / result.name
+    if target.exists() and sha256_file(target)[0] != result.sha256:
+        target = archive_dir / f"{Path(result.name).stem}.{result.sha256[:12]}{Path(result.name).suffix}"
+    if not target.exists():
+        tmp = archive_dir / f".{target.name}.part"
+        shutil.copyfile(result.path, tmp)
+        if sha256_file(tmp)[0] != result.sha256:
+            tmp.unlink()
+            raise InputError(f"{result.path} changed since it was delivered: not archived")
+        os.replace(tmp, target)
+    doc = {"entry": entry.as_dict(), "file": str(result.path), "archived": utc_now()}
+    meta = target.with_name(target.name + ".json")
+    tmp = meta.with_name(f".{meta.name}.part")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    os.replace(tmp, meta)
+    return target

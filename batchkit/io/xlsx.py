@@ -1,0 +1,190 @@
+"""XLSX reading with openpyxl: every cell as text, numbers converted exactly.
+
+The sheet is streamed with openpyxl's read-only parser and only the cells that hold something
+are kept: a stray cell at XFD1048576 costs one cell, not a million padded rows. Formula cells
+are read by their saved (cached) value; a formula saved without one (a file written by a script,
+never recalculated) cannot be read and is an InputError naming the cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+from batchkit.core.errors import InputError
+
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_TEXT_RESULTS = {"str", "s", "inlineStr"}  # a formula whose saved value is (possibly empty) text
+
+
+def is_xlsx(path: Path, raw: bytes) -> bool:
+    """True for .xlsx/.xlsm names or zip content (an XLSX saved under another name)."""
+    return path.suffix.lower() in XLSX_SUFFIXES or raw[:4] == b"PK\x03\x04"
+
+
+def cell_text(value: object) -> str:
+    """The text a cell shows, with numbers converted exactly (no float arithmetic)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    try:
+        exact = Decimal(repr(value))  # shortest text that round-trips: 2723.8, not 2723.7999...
+    except ArithmeticError:
+        return str(value)
+    if not exact.is_finite():
+        return str(value)
+    if exact == exact.to_integral_value() and abs(exact) < Decimal(10) ** 15:
+        return str(int(exact))
+    return format(exact, "f")
+
+
+@dataclass(slots=True)
+class Row:
+    """One record: its spreadsheet row and its cells (XLSX: the ones that hold text).
+
+    `columns` is None when `texts` are the cells of columns 1..len(texts) (every CSV record and
+    compact XLSX rows); otherwise `texts[i]` is the cell of column `columns[i]` (a sparse XLSX row).
+    """
+
+    number: int
+    texts: list[str]
+    columns: list[int] | None = None
+
+    @property
+    def last(self) -> int:
+        """The last column that holds a cell."""
+        return len(self.texts) if self.columns is None else (self.columns[-1] if self.columns else 0)
+
+    def items(self) -> Iterator[tuple[int, str]]:
+        """(column, text) of every cell, columns from 1."""
+        return enumerate(self.texts, start=1) if self.columns is None else zip(self.columns, self.texts)
+
+    def cells(self, upto: int | None = None) -> list[str]:
+        """The cells of columns 1..upto (default: up to the last cell), empty ones as ''."""
+        width = self.last if upto is None else upto
+        if self.columns is None:
+            return self.texts[:width] + [""] * (width - len(self.texts))
+        out = [""] * width
+        for col, text in zip(self.columns, self.texts):
+            if col > width:
+                break
+            out[col - 1] = text
+        return out
+
+    def beyond(self, width: int) -> list[str]:
+        """The texts of the cells right of column `width`."""
+        if self.columns is None:
+            return self.texts[width:]
+        return [t for c, t in zip(self.columns, self.texts) if c > width]
+
+    def compact(self, width: int) -> list[str]:
+        """The cells as a list; a sparse row as columns 1..width, then its cells right of them (no gaps)."""
+        return self.texts if self.columns is None else self.cells(width) + self.beyond(width)
+
+
+def _row(number: int, columns: list[int], texts: list[str]) -> Row:
+    if columns[-1] == len(columns):  # columns 1..n, all filled: the usual row
+        return Row(number, texts)
+    if any(a >= b for a, b in zip(columns, columns[1:])):
+        pairs = sorted(zip(columns, texts), key=lambda p: p[0])
+        columns, texts = [c for c, _ in pairs], [t for _, t in pairs]
+    last = columns[-1]
+    if last <= 64 or last <= 4 * len(columns):  # a few gaps: a plain list
+        dense = [""] * last
+        for col, text in zip(columns, texts):
+            dense[col - 1] = text
+        return Row(number, dense)
+    return Row(number, texts, columns)
+
+
+def read_xlsx_rows(path: Path, raw: bytes, sheet: str | None = None) -> list[Row]:
+    """The rows of the first (or named) sheet that hold any text, in order."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions, ... on stderr
+        book = _open(path, raw)
+        try:
+            ws = _sheet(path, book, sheet)
+            rows, formulas = _parse(ws)
+        except InputError:
+            raise
+        except Exception as exc:  # openpyxl raises many types on damaged sheets
+            raise InputError(f"{path}: the workbook is damaged ({type(exc).__name__}: {exc})") from None
+        finally:
+            book.close()
+    if formulas:
+        more = f" and {len(formulas) - 5:,} more" if len(formulas) > 5 else ""
+        raise InputError(f"{path}: {len(formulas):,} formula cell(s) without a saved value ({', '.join(formulas[:5])}{more}): "
+                         "open the file in Excel and save it, or paste the values")
+    return rows
+
+
+def _open(path: Path, raw: bytes) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # zip, XML and openpyxl's own errors alike
+        raise InputError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+
+
+def _sheet(path: Path, book: Any, sheet: str | None) -> Any:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if sheet is not None and sheet not in book.sheetnames:
+        raise InputError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+    if sheet is None and not book.worksheets:
+        raise InputError(f"{path}: the workbook has no worksheet (only charts)")
+    ws = book[sheet] if sheet else book.worksheets[0]
+    if not isinstance(ws, ReadOnlyWorksheet):
+        raise InputError(f"{path}: sheet {ws.title!r} is a chart, not a table of cells")
+    return ws
+
+
+def _parse(ws: Any) -> tuple[list[Row], list[str]]:
+    """Stream the sheet's XML: the rows holding text, and the formula cells without a saved value."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    formulas: list[str] = []
+
+    base = WorkSheetParser.parse_cell
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = base(self, element)
+            if (cell["value"] is None and element.find(FORMULA_TAG) is not None
+                    and element.get("t", "n") not in _TEXT_RESULTS):
+                formulas.append(f"{get_column_letter(cell['column'])}{cell['row']}")
+            return cell
+
+    book = ws.parent
+    rows: list[Row] = []
+    with ws._get_source() as src:
+        parser = Parser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            columns: list[int] = []
+            texts: list[str] = []
+            for c in cells:
+                value = c["value"]
+                if value is not None and (text := value if type(value) is str else cell_text(value)):
+                    columns.append(c["column"])
+                    texts.append(text)
+            if texts:
+                rows.append(_row(number, columns, texts))
+    rows.sort(key=lambda r: r.number)
+    return rows, formulas

@@ -1,0 +1,3 @@
+"""Jobs that chain the capabilities: run (`batchkit run`: build -> validate -> deliver -> archive) and
+its settings ([run]; declares the section).
+"""

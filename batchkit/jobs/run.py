@@ -1,0 +1,218 @@
+"""batchkit run: the one command a scheduler calls. build -> validate -> deliver -> archive.
+
+[run] in batchkit.toml names the exports to build (globs, relative to the configuration file)
+and the archive folder; [build] and [deliver] say how. Built files are staged in the state
+directory, delivered exactly once (the ledger skips content already sent), and each delivered
+file is archived with its ledger entry. The staging folder is removed at the end.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, TextIO
+
+from batchkit.build.pipeline import build_files
+from batchkit.build.settings import BuildSettings, load_build_settings
+from batchkit.core.config import Config
+from batchkit.core.errors import ConfigError, InputError
+from batchkit.core.findings import FileReport, Report
+from batchkit.core.names import UNSAFE, without_kind_ids
+from batchkit.deliver.archive import archive
+from batchkit.deliver.delivery import deliver_files
+from batchkit.deliver.errors import ArchiveError, DeliveryError, InvalidFiles, LockBusy
+from batchkit.deliver.ledger import Ledger
+from batchkit.deliver.settings import DeliverySettings, resolve_settings
+from batchkit.deliver.targets import parse_destination
+from batchkit.io.write import folder_problem
+from batchkit.jobs.settings import load_run_settings
+from batchkit.render.text import render_text
+
+
+@dataclass
+class RunSummary:
+    """What one run did."""
+
+    inputs: list[Path] = field(default_factory=list)
+    built: list[Path] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    archived: list[Path] = field(default_factory=list)
+    exit_code: int = 0
+
+    def line(self) -> str:
+        told = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items())) or "nothing delivered"
+        return (f"run: {len(self.inputs)} export(s), {len(self.built)} batch file(s) built; {told}; "
+                f"{len(self.archived)} archived; exit {self.exit_code}")
+
+
+class Log:
+    """Timestamped lines on stderr."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+
+    def __call__(self, message: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(f"{stamp} batchkit {message}", file=self.stream, flush=True)
+
+
+def matching_inputs(patterns: tuple[str, ...]) -> list[Path]:
+    """The exports the globs match, sorted, each once."""
+    found = {Path(p) for pattern in patterns for p in glob.glob(pattern) if os.path.isfile(p)}
+    return sorted(found)
+
+
+def export_prefixes(exports: list[Path], prefix: str | None) -> dict[Path, str | None]:
+    """The file-name prefix of each export's batch files (None: build's own default, the export's name).
+
+    All builds of one run share one timestamp, so with several exports each gets its own prefix:
+    `<[build] prefix>-<export name>`, or the export's name alone without a [build] prefix, with any kind id
+    taken out of the export's name (a file name must contain only its own kind), the name cut at 80
+    characters, and `-2`, `-3`, ... added when two exports still share a name. A single export keeps
+    `[build] prefix` as it is.
+    """
+    if len(exports) <= 1:
+        return {export: prefix for export in exports}
+    chosen: dict[Path, str | None] = {}
+    used: set[str] = set()
+    for export in exports:
+        stem = without_kind_ids(export.stem)[:80]  # file names stay well under 255 bytes
+        base = re.sub(r"[-_.]*-[-_.]*", "-", UNSAFE.sub("-", "-".join(filter(None, [prefix, stem])))).strip("-.")
+        base = base or "batch"
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.lower())
+        chosen[export] = name
+    return chosen
+
+
+def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | None = None) -> RunSummary:
+    """build -> validate -> deliver -> archive; returns the summary (exit code inside)."""
+    say = log or Log()
+    job = load_run_settings(config)
+    build_settings = load_build_settings(config, None, None, None)
+    delivery = resolve_settings(config)
+    now = datetime.now(timezone.utc)
+    day = job.archive / now.strftime("%Y-%m-%d")
+    _check_places(config, delivery, day)  # before anything is built or sent, dry run or not
+    summary = RunSummary(inputs=matching_inputs(job.inputs))
+    if not summary.inputs:
+        say(f"run: no export matches {', '.join(job.inputs)}: nothing to do")
+        return summary
+    stage = _make_stage(delivery.state_dir, now)
+    keep = False
+    try:
+        prefixes = export_prefixes(summary.inputs, build_settings.prefix)
+        for export in summary.inputs:
+            if not _build(export, stage, config, replace(build_settings, prefix=prefixes[export]), now, summary, say):
+                return summary
+        if not summary.built:
+            say("run: no order needs a correction: nothing to deliver")
+            return summary
+        keep = not dry_run  # from here on, a delivered file's staged copy is kept until it is archived
+        keep = _deliver(summary, day, delivery, dry_run, say)
+        return summary
+    except LockBusy:  # nothing was sent
+        keep = False
+        raise
+    finally:
+        if keep:
+            say(f"run: delivered files that were not archived are kept in {stage}: copy them into the archive")
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _check_places(config: Config, delivery: DeliverySettings, day: Path) -> None:
+    """The state directory, the ledger and the archive folder are usable (raises exit-2 errors); creates nothing."""
+    ledger = Ledger(delivery.state_dir)
+    try:
+        ledger.check()
+    finally:
+        ledger.close()
+    problem = folder_problem(day)
+    if problem:
+        raise ConfigError(f"{config.source or 'batchkit.toml'}: [run] archive: {problem}: "
+                          "set it to a writable folder")
+
+
+def _make_stage(state_dir: Path, now: datetime) -> Path:
+    stage = state_dir / "staging" / now.strftime("%Y%m%dT%H%M%S%fZ")
+    try:
+        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stage.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the staging folder {stage} in the state directory: "
+                          f"{exc.strerror or exc}") from None
+    return stage
+
+
+def _build(export: Path, stage: Path, config: Config, settings: BuildSettings, now: datetime, summary: RunSummary,
+           say: Callable[[str], None]) -> bool:
+    """Build one export into the staging folder; False (exit 1 set, findings shown) when it has problems."""
+    say(f"build: {export}")
+    try:
+        outcome = build_files(export, stage, config, settings, now=now)
+    except OSError as exc:
+        raise InputError(f"{export}: cannot build ({exc.strerror or exc}"
+                         + (f": {exc.filename})" if exc.filename else ")")) from None
+    if not outcome.ok:
+        reports = [outcome.input_report] + (outcome.output_report.files if outcome.output_report else [])
+        for fr in reports:
+            if not fr.valid:
+                say(f"build: {fr.path}: {fr.errors:,} error(s): " + ", ".join(sorted(fr.counts)))
+        print(render_text(_as_report(reports)), file=sys.stderr)
+        summary.exit_code = 1
+        say("run: stopped before delivery: nothing was sent")
+        return False
+    summary.built += outcome.written
+    for path in outcome.written:
+        say(f"build: wrote {path.name}")
+    return True
+
+
+def _as_report(files: list[FileReport]) -> Report:
+    return Report(list(files))
+
+
+def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run: bool, say: Callable[[str], None]) -> bool:
+    """Deliver the built files and archive each one delivered; True when a delivered file could not be archived."""
+    dest = parse_destination(delivery.to)
+    ledger = Ledger(delivery.state_dir)
+    say(f"deliver: {len(summary.built)} file(s) to {dest.url}" + (" (dry run)" if dry_run else ""))
+    failure: DeliveryError | None = None
+    try:
+        results = deliver_files(summary.built, dest, delivery, ledger, dry_run=dry_run)
+    except InvalidFiles:
+        summary.exit_code = 1
+        say("deliver: a built file does not validate: nothing was sent")
+        return False
+    except DeliveryError as exc:  # the files delivered before the failure are archived all the same
+        results, failure = exc.results, exc
+    finally:
+        ledger.close()
+    unarchived = False
+    for result in results:
+        say(f"deliver: {result.describe()}")
+        summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
+        if result.outcome == "delivered":
+            try:
+                summary.archived.append(archive(result, day))
+            except (ArchiveError, InputError) as exc:
+                unarchived = True
+                say(f"archive: failed: {exc}")
+                continue
+            say(f"archive: {summary.archived[-1]}")
+    if failure is not None:
+        summary.exit_code = failure.exit_code
+        say(f"deliver: failed: {failure} (safe to run again: the ledger prevents doubles)")
+    elif unarchived:
+        summary.exit_code = 2
+    return unarchived

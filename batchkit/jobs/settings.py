@@ -1,0 +1,34 @@
+"""The [run] section of batchkit.toml: the exports `batchkit run` builds and where it archives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from batchkit.core.config import Config, Key, Section, declare
+from batchkit.core.errors import ConfigError
+
+SECTION = declare(Section("run", {"inputs": Key((list,), "a list of globs"), "archive": Key((str,), "a path")}))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The [run] section: exports to build and where delivered files are archived."""
+
+    inputs: tuple[str, ...]
+    archive: Path
+
+
+def load_run_settings(config: Config) -> RunSettings:
+    """Check [run] and resolve its paths against the configuration file's folder."""
+    src = config.source or "batchkit.toml"
+    table = config.sections.get("run")
+    if not isinstance(table, dict) or "inputs" not in table:
+        raise ConfigError(f"{src}: batchkit run needs a [run] section with inputs = [\"exports/*.csv\", ...]")
+    SECTION.check(table, src)
+    if not all(isinstance(v, str) and v.strip() for v in table["inputs"]):
+        raise ConfigError(f"{src}: [run] inputs must list file names or globs")
+    if not table.get("archive", "archive").strip():
+        raise ConfigError(f"{src}: [run] archive is empty: name the folder delivered files are archived in")
+    base = Path(config.source).parent if config.source else Path(".")
+    return RunSettings(tuple(str(base / p) for p in table["inputs"]), base / table.get("archive", "archive"))
