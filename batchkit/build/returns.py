@@ -207,7 +207,7 @@ def _identifiers(lines: Lines, groups: Orders, settings: BuildSettings) -> pd.Da
         tracker = np.full(n, settings.action_tracker_id or "", dtype=object)
     ids = pd.DataFrame({"ActionId": action, "OrderId": at_first("order_id"), "ActionTrackerId": tracker},
                        dtype="str")
-    ids["_row"], ids["_line"] = f["_row"].to_numpy()[first], f["_line"].to_numpy()[first]  # for buildblame.py
+    ids["_row"], ids["_line"] = f["_row"].to_numpy()[first], f["_line"].to_numpy()[first]  # for blame.py
     bad = ~ids["ActionTrackerId"].str.fullmatch(r"[1-9][0-9]*").fillna(False) & ids["ActionId"].eq("")
     for k in np.flatnonzero(bad.to_numpy()):
         value = str(tracker[k])

@@ -84,7 +84,7 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
         lines.skipped["orders marked partially refunded with no refunded amount"] += int(no_refund.sum())
     ids = pd.DataFrame({"ActionId": "", "OrderId": head.frame["order_id"].str.strip(),
                         "ActionTrackerId": settings.action_tracker_id}, dtype="str")
-    ids["_row"], ids["_line"] = head.frame["_row"].to_numpy(), head.frame["_line"].to_numpy()  # for buildblame.py
+    ids["_row"], ids["_line"] = head.frame["_row"].to_numpy(), head.frame["_line"].to_numpy()  # for blame.py
     cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(ids), "", dtype=object)
     result = BuildResult({}, lines.findings, orders=len(ids), lines=len(lines.frame), skipped=lines.skipped)
     scale = common_scale(places([*amount, *total, *refunded]))

@@ -31,7 +31,7 @@ from batchkit.deliver.errors import (
 )
 from batchkit.deliver.records import Outgoing
 
-if TYPE_CHECKING:  # above this module (batchkit.destinations imports it when an SFTP drop connects)
+if TYPE_CHECKING:  # named in annotations only
     from batchkit.deliver.settings import DeliverySettings
     from batchkit.deliver.targets import SftpDrop
 

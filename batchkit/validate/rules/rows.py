@@ -1,4 +1,4 @@
-"""Whole-row and across-row checks (BK209, BK213-BK215, BK401-BK403), registered through checks.rule.
+"""Whole-row and across-row checks (BK209, BK213-BK215, BK401-BK403), registered through registry.rule.
 
 Frames may carry bookkeeping columns (names starting with "_") computed once per frame by the
 validator: `_key` (action_key), `_repeated` (repeated(_key)) and, in the long form of item files,

@@ -1,4 +1,4 @@
-"""Value checks (BK2xx, BK3xx) on single fields, registered with pandera through checks.rule."""
+"""Value checks (BK2xx, BK3xx) on single fields, registered with pandera through registry.rule."""
 
 from __future__ import annotations
 
