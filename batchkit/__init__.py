@@ -17,27 +17,34 @@ modules may change between versions; the names in `__all__` do not.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 # The capability packages come first: a later first import of batchkit.validate.* would otherwise
-# rebind the name `validate` below to the package. Importing the settings modules declares their
-# batchkit.toml sections ([build], [deliver], [run]) before any configuration is loaded.
+# rebind the name `validate` below to the package. Their faces are light (no pandas, click or
+# paramiko) and declare their batchkit.toml sections ([build], [deliver], [run]), so every section
+# is known before any configuration is loaded.
+from batchkit import build as _build_package  # noqa: F401
+from batchkit import deliver as _deliver_package  # noqa: F401
+from batchkit import jobs as _jobs_package  # noqa: F401
 from batchkit import validate as _validate_package  # noqa: F401
-from batchkit.build import settings as _build_settings  # noqa: F401
-from batchkit.core.config import Config, load_config
 from batchkit.core.errors import BatchkitError, ConfigError, InputError, UsageError
-from batchkit.core.findings import FileReport, Finding, Report
 from batchkit.core.version import VERSION
-from batchkit.deliver import settings as _deliver_settings  # noqa: F401
-from batchkit.deliver.errors import DeliveryError, InvalidFiles, LedgerError, LockBusy
-from batchkit.deliver.records import DeliveryResult
-from batchkit.jobs import settings as _run_settings  # noqa: F401
 
 if TYPE_CHECKING:
     from batchkit.build.pipeline import BuildOutcome
+    from batchkit.core.config import Config
+    from batchkit.core.findings import FileReport, Finding, Report
+    from batchkit.deliver.errors import (
+        DeliveryError,
+        InvalidFiles,
+        LedgerError,
+        LockBusy,
+    )
+    from batchkit.deliver.records import DeliveryResult
 
 __version__ = VERSION
 __all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryError", "DeliveryResult", "FileReport",
@@ -47,8 +54,33 @@ __all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryEr
 PathLike = str | os.PathLike[str]
 
 
+_LAZY = {  # imported on first use, so that `import batchkit` stays cheap
+    "BuildOutcome": "batchkit.build.pipeline", "Config": "batchkit.core.config",
+    "FileReport": "batchkit.core.findings", "Finding": "batchkit.core.findings", "Report": "batchkit.core.findings",
+    "DeliveryError": "batchkit.deliver.errors", "InvalidFiles": "batchkit.deliver.errors",
+    "LedgerError": "batchkit.deliver.errors", "LockBusy": "batchkit.deliver.errors",
+    "DeliveryResult": "batchkit.deliver.records",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The public names of `_LAZY`, imported when first asked for."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'batchkit' has no attribute {name!r}")
+
+
+def load_config(path: PathLike | None = None) -> Config:
+    """The configuration of `path`, else ./batchkit.toml if present, else the defaults (ConfigError if invalid)."""
+    from batchkit.core.config import load_config as load
+
+    return load(None if path is None else os.fspath(path))
+
+
 def _config(config: Config | PathLike | None) -> Config:
-    return config if isinstance(config, Config) else load_config(None if config is None else os.fspath(config))
+    from batchkit.core.config import Config
+
+    return config if isinstance(config, Config) else load_config(config)
 
 
 def validate(paths: Iterable[PathLike], config: Config | PathLike | None = None, *, kind: str | None = None,
@@ -102,12 +134,3 @@ def deliver(paths: Iterable[PathLike], to: str | None = None, config: Config | P
                              resend=resend, dry_run=dry_run)
     finally:
         ledger.close()
-
-
-def __getattr__(name: str) -> object:
-    """BuildOutcome on first use (build's modules import pandas)."""
-    if name == "BuildOutcome":
-        from batchkit.build.pipeline import BuildOutcome
-
-        return BuildOutcome
-    raise AttributeError(f"module 'batchkit' has no attribute {name!r}")

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from batchkit.core.config import ANY, Config, Section, declare
+from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError
 from batchkit.core.names import RESERVED_TEXT, is_reserved
 
 ROLES = ("order_id", "action_id", "action_tracker_id", "sku", "category", "quantity", "unit_price",
          "line_amount", "returned_quantity", "new_quantity", "reason", "currency", "customer_status")
-SECTION = declare(Section("build", {key: ANY for key in ("action_tracker_id", "columns", "level", "prefix", "preset",
-                                                         "reasons", "shopify")}))
 _SHOPIFY_KEYS = {"order_id", "amount", "refund_reason", "cancel_reason"}
 
 # The generic returns export of samples/ (--preset returns): its own header names.

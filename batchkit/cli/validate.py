@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
-from batchkit.core.findings import Report
 from batchkit.core.kinds import KIND_IDS
+
+if TYPE_CHECKING:
+    from batchkit.core.findings import Report
 
 FORMATS = ["text", "json", "github", "junit", "sarif"]
 

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 
 RESERVED_PREFIXES = ("receipt_", "result_")  # impact.com's own files: ignored when found in a drop
-RESERVED_TEXT = "receipt_* or result_*"
+RESERVED_TEXT = " or ".join(f"{p}*" for p in RESERVED_PREFIXES)  # "receipt_* or result_*"
 KIND_ID = re.compile(r"(order|item)[-_ ]?(modification|reversal)s?(?![a-z])", re.IGNORECASE)
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # characters a written file name never holds
 STAMP = "%Y%m%dT%H%M%SZ"

@@ -15,7 +15,7 @@ from typing import Any
 from batchkit.core.config import Config, load_config
 from batchkit.core.errors import InputError, UsageError
 from batchkit.core.findings import Report
-from batchkit.core.names import is_reserved
+from batchkit.core.names import RESERVED_PREFIXES, is_reserved
 from batchkit.deliver.connect import connector_for
 from batchkit.deliver.errors import (
     DeliveryError,
@@ -42,7 +42,8 @@ def _outgoing(paths: list[Path]) -> list[Outgoing]:
         if path.suffix.lower() != ".csv":
             raise UsageError(f"{path}: only .csv batch files can be delivered")
         if name.startswith(".") or is_reserved(name):
-            raise UsageError(f"{path}: names starting with '.', 'receipt_' or 'result_' are ignored by "
+            reserved = " or ".join(repr(p) for p in RESERVED_PREFIXES)
+            raise UsageError(f"{path}: names starting with '.', {reserved} are ignored by "
                              "impact.com's drop: rename the file")
         if name in names:
             raise UsageError(f"{path}: two files named {name} in one delivery")

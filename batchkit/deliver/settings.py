@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from batchkit.core.config import Config, Key, Section, declare
+from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError, UsageError
 from batchkit.deliver.targets import SftpDrop, expand_user, parse_destination
 
@@ -19,9 +19,6 @@ __all__ = ["VERIFY_LIMIT", "DeliverySettings", "default_state_dir", "resolve_set
 
 VERIFY_LIMIT = 50 * 1024 * 1024  # an SFTP upload up to this size is read back and its sha256 checked
 
-_TEXT = Key((str,), "a string")
-SECTION = declare(Section("deliver", {"to": _TEXT, "key_file": _TEXT, "known_hosts": _TEXT, "state_dir": _TEXT,
-                                      "timeout": Key((int, float), "a number"), "retries": Key((int,), "an integer")}))
 _ENV = {"to": "BATCHKIT_TO", "key_file": "BATCHKIT_KEY_FILE", "known_hosts": "BATCHKIT_KNOWN_HOSTS",
         "state_dir": "BATCHKIT_STATE_DIR"}
 

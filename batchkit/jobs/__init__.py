@@ -1,3 +1,8 @@
 """Jobs that chain the capabilities: run (`batchkit run`: build -> validate -> deliver -> archive) and
-its settings ([run]; declares the section).
+its settings ([run]).
 """
+
+from batchkit.core.config import Key, Section, declare
+
+# [run], read by settings.py; declared here so that it is known before any configuration is loaded
+SECTION = declare(Section("run", {"inputs": Key((list,), "a list of globs"), "archive": Key((str,), "a path")}))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchkit.core.config import Config, Key, Section, declare
+from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError
-
-SECTION = declare(Section("run", {"inputs": Key((list,), "a list of globs"), "archive": Key((str,), "a path")}))
 
 
 @dataclass(frozen=True)
@@ -25,7 +23,7 @@ def load_run_settings(config: Config) -> RunSettings:
     table = config.sections.get("run")
     if not isinstance(table, dict) or "inputs" not in table:
         raise ConfigError(f"{src}: batchkit run needs a [run] section with inputs = [\"exports/*.csv\", ...]")
-    SECTION.check(table, src)
+    config.table("run")  # unknown keys, wrong types
     if not all(isinstance(v, str) and v.strip() for v in table["inputs"]):
         raise ConfigError(f"{src}: [run] inputs must list file names or globs")
     if not table.get("archive", "archive").strip():
