@@ -34,6 +34,9 @@ class Lines:
         self.findings.append(finding(code, message, row=row, line=line, column=column, value=value))
 
 
+STRUCTURAL = ("BK001", "BK004", "BK009", "BK012", "BK013", "BK016", "BK017")  # the export's damage, as findings
+
+
 def lines_from(table: Table, roles: dict[str, int], header_names: dict[str, str]) -> Lines:
     """Text columns by role ('' where unmapped); structural problems of the input become findings."""
     data = {role: (table.data[pos].fillna("") if pos in table.data.columns else "") for role, pos in roles.items()}
@@ -43,7 +46,7 @@ def lines_from(table: Table, roles: dict[str, int], header_names: dict[str, str]
     for f in table.findings:
         if f.code == "BK010":
             lines.skipped["blank rows"] += 1
-        elif f.code in ("BK001", "BK004", "BK009"):
+        elif f.code in STRUCTURAL:
             lines.findings.append(f)
     lines.frame.attrs["names"] = header_names
     return lines
@@ -103,21 +106,30 @@ def whole_numbers(lines: Lines, role: str) -> np.ndarray:
 
 def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
     """Parse a money column to exact Decimal objects; bad or too precise values become findings."""
-    codes, parsed, _ = _parse_money(lines, role, currency)
+    return parsed_money(lines, role, currency)[0]
+
+
+def parsed_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+    """`money` and a mask of the lines whose text parsed (a value that did not is 0 and has its BK503:
+    nothing else should be said about it)."""
+    codes, parsed, _, ok = _parse_money(lines, role, currency)
     values = np.array(parsed, dtype=object)
-    return values[codes] if len(codes) else np.empty(0, dtype=object)
+    if not len(codes):
+        return np.empty(0, dtype=object), np.empty(0, dtype=bool)
+    return values[codes], ok[codes]
 
 
 def money_units(lines: Lines, role: str, currency: pd.Series | None, factor: int) -> tuple[np.ndarray, int]:
     """Parse a money column to exact integers of 10**-scale (fixedpoint.py), and the scale; each
     value will be multiplied by up to `factor` and summed over the lines."""
-    codes, parsed, decimals = _parse_money(lines, role, currency)
+    codes, parsed, decimals, _ = _parse_money(lines, role, currency)
     scale = common_scale(decimals)
     units = unit_array(to_units(parsed, scale), scale, factor, len(codes))
     return (units[codes] if len(codes) else units[:0]), scale
 
 
-def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[np.ndarray, list[Decimal], list[int]]:
+def _parse_money(lines: Lines, role: str,
+                 currency: pd.Series | None) -> tuple[np.ndarray, list[Decimal], list[int], np.ndarray]:
     """Codes per line, the exact Decimal of each distinct text (0 where it is not a plain decimal)
     and its decimal places; BK503 for text that is not a plain decimal, BK507 for more places than
     the currency has."""
@@ -125,7 +137,8 @@ def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[n
     name = column_name(lines, role)
     codes, uniques = distinct(text)
     parsed = [Decimal(u.strip()) if _MONEY.fullmatch(u) and _digits(u) <= MONEY_DIGITS else None for u in uniques]
-    plain = np.array([d is not None for d in parsed], dtype=bool)[codes]
+    parsed_ok = np.array([d is not None for d in parsed], dtype=bool)
+    plain = parsed_ok[codes]
     for i in np.flatnonzero(~plain):
         value = text.iat[i]
         what = "has too many digits to be an amount" if _MONEY.fullmatch(value) else "is not a plain decimal (e.g. 19.99)"
@@ -139,7 +152,7 @@ def _parse_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[n
     for i in np.flatnonzero(plain & (decimals > allowed)):
         lines.problem("BK507", int(i), name, text.iat[i],
                       f"{name} {text.iat[i]!r} has more decimals than {cur_uniques[cur_codes[i]] or 'the currency'} allows")
-    return codes, values, value_places
+    return codes, values, value_places, parsed_ok
 
 
 MONEY_DIGITS = 30  # impact.com takes 8; a longer "number" is a mangled cell, and no arithmetic should meet it

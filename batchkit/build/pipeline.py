@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from batchkit.build.blame import blame
+from batchkit.build.blame import blame, locate_warnings
 from batchkit.build.lines import lines_from
 from batchkit.build.returns import BuildResult, build_returns
 from batchkit.build.settings import BuildSettings, resolve_columns
@@ -60,7 +60,8 @@ def decide(input_path: Path, config: Config, settings: BuildSettings, sheet: str
     """Read the export and decide the records (pure apart from reading)."""
     table = read_table(input_path, sheet)
     if not table.header:
-        raise InputError(f"{input_path}: the export is empty or has no header row")
+        why = next((f.message for f in table.findings if f.code == "BK014"), "the export is empty or has no header row")
+        raise InputError(f"{input_path}: {why}")
     src = config.source or "configuration"
     if settings.preset == "shopify":
         return build_shopify(shopify_lines(table, settings, src), settings)
@@ -94,7 +95,8 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
         for kind, file_report in zip(sorted(result.records), outcome.output_report.files):
             for f in blame(kind, result.records[kind], file_report):
                 input_report.add(f)
-    for file_report in outcome.output_report.files:
+    for kind, file_report in zip(sorted(result.records), outcome.output_report.files):
+        locate_warnings(kind, result.records[kind], file_report)
         file_report.cap(config.max_samples)
     if outcome.output_report.valid and not dry_run:
         outcome.written = _write_all(out_dir, outcome.planned)

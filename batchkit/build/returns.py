@@ -103,7 +103,6 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     amounts = Amounts(scale, cur_line)
     order_reason = _first_changed(groups, changed_line, reasons)
     orig_total, new_total = groups.reduce(orig, np.add), groups.reduce(new, np.add)
-    cur = cur_line[groups.first]
     _add(result, "order-reversal", _order_reversals(ids, reversal, orig_total, order_reason))
     if settings.level == "order":
         same = partial & (new_total == orig_total)  # e.g. only free lines returned: nothing to modify

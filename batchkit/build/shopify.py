@@ -19,7 +19,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from batchkit.build.lines import Lines, column_name, currency_codes, lines_from, money
+from batchkit.build.lines import (
+    Lines,
+    column_name,
+    currency_codes,
+    lines_from,
+    parsed_money,
+)
 from batchkit.build.returns import BuildResult, Orders, group_orders
 from batchkit.build.settings import BuildSettings, require_once
 from batchkit.core.errors import ConfigError
@@ -55,30 +61,47 @@ def shopify_lines(table: Table, settings: BuildSettings, src: str) -> Lines:
     return lines_from(table, {role: where[name] for role, name in wanted.items()}, wanted)
 
 
-def _conflicts(lines: Lines, groups: Orders) -> None:
-    """BK504: a later row of an order with a different non-empty order-level value."""
+def carriers(lines: Lines, groups: Orders) -> np.ndarray:
+    """Per order, the input position of the line that carries its order-level fields: the first of its
+    lines with a Financial Status or a Total, wherever it stands (an export sorted by another column
+    does not start each order with it), else its first line."""
+    frame = lines.frame
+    filled = (frame["status"].str.strip().ne("") | frame["total"].str.strip().ne("")).to_numpy()[groups.order]
+    n = len(groups.order)
+    if n == 0:
+        return groups.first
+    firsts = np.minimum.reduceat(np.where(filled, np.arange(n), n), groups.starts)
+    ends = np.append(groups.starts[1:], n)
+    return np.where(firsts < ends, groups.order[np.minimum(firsts, n - 1)], groups.first)
+
+
+def _conflicts(lines: Lines, groups: Orders, carrier: np.ndarray) -> None:
+    """BK504: another row of an order with a different non-empty order-level value."""
     for role in ORDER_LEVEL:
         values = lines.frame[role].str.strip().to_numpy(dtype=object)
-        first = groups.spread(values[groups.first])
+        first = groups.spread(values[carrier])
         for i in np.flatnonzero((values != "") & (values != first)):
             name = column_name(lines, role)
-            lines.problem("BK504", int(i), name, str(values[i]), f"{name} {values[i]!r} differs from the order's first row ({first[i]!r})")
+            lines.problem("BK504", int(i), name, str(values[i]),
+                          f"{name} {values[i]!r} differs from the order's row with its totals ({first[i]!r})")
 
 
 def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     """Order-level reversals and modifications from a Shopify export."""
     groups = group_orders(lines.frame["name"].str.strip())
-    _conflicts(lines, groups)
-    head = Lines(lines.frame.iloc[groups.first].reset_index(drop=True), lines.findings, lines.skipped)
+    carrier = carriers(lines, groups)
+    _conflicts(lines, groups, carrier)
+    head = Lines(lines.frame.iloc[carrier].reset_index(drop=True), lines.findings, lines.skipped)
     head.frame.attrs["names"] = lines.frame.attrs["names"]
     currency = currency_codes(head)
-    total, refunded, amount = (money(head, r, currency) for r in ("total", "refunded", "amount"))
+    (total, total_ok), (refunded, refunded_ok), (amount, _) = (parsed_money(head, r, currency)
+                                                            for r in ("total", "refunded", "amount"))
     status = head.frame["status"].str.strip().str.lower()
     cancelled = (head.frame["cancelled"].str.strip().ne("") | status.eq("voided")).to_numpy()
     full = (status.eq("refunded").to_numpy() | ((refunded >= total) & (total > 0)))
     reversal = cancelled | full
     partial = ~reversal & (refunded > 0)
-    _check_amounts(head, total, refunded, amount)
+    _check_amounts(head, total, refunded, amount, total_ok & refunded_ok)
     no_refund = ~reversal & ~partial & status.eq("partially_refunded").to_numpy()
     if no_refund.any():
         lines.skipped["orders marked partially refunded with no refunded amount"] += int(no_refund.sum())
@@ -108,13 +131,14 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     return result
 
 
-def _check_amounts(head: Lines, total: np.ndarray, refunded: np.ndarray, amount: np.ndarray) -> None:
-    """BK511 for negative money values, BK512 for a refund on an order whose Total is not positive."""
+def _check_amounts(head: Lines, total: np.ndarray, refunded: np.ndarray, amount: np.ndarray, parsed: np.ndarray) -> None:
+    """BK511 for negative money values, BK512 for a refund on an order whose Total is not positive
+    (not where Total or the refund did not parse: their BK503 says all there is to say)."""
     for role, values in (("total", total), ("refunded", refunded), ("amount", amount)):
         for i in np.flatnonzero(values < 0):
             name = column_name(head, role)
             head.problem("BK511", int(i), name, str(values[i]), f"{name} {str(values[i])!r} is negative")
-    for i in np.flatnonzero((refunded > 0) & (total <= 0)):
+    for i in np.flatnonzero((refunded > 0) & (total <= 0) & parsed):
         name = column_name(head, "refunded")
         head.problem("BK512", int(i), name, str(refunded[i]),
                      f"{name} {str(refunded[i])!r} refunded on an order whose {column_name(head, 'total')} is {str(total[i])!r}")

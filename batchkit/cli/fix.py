@@ -12,7 +12,7 @@ from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
 from batchkit.core.kinds import KIND_IDS
 
 if TYPE_CHECKING:
-    from batchkit.validate.fix import FixResult
+    from batchkit.validate.fix import FixResult, Input
 
 
 @click.command(cls=Command)
@@ -25,25 +25,42 @@ if TYPE_CHECKING:
 def fix(file: Path, output: Path, config_path: str | None, kind: str | None, sheet: str | None, force: bool) -> None:
     """Apply safe fixes (whitespace, BOM, reason case, amount format, header spelling) into a new file."""
     from batchkit.core.config import load_config
-    from batchkit.core.names import kind_from_filename
     from batchkit.io.read import read_csv_bytes
     from batchkit.io.write import write_bytes_atomic
     from batchkit.render.text import render_text
     from batchkit.validate.engine import validate_tables
-    from batchkit.validate.fix import check_target, fix_file
+    from batchkit.validate.fix import check_target, fix_file, inspect
 
     config = load_config(config_path)
     check_target(file, output)
+    source = inspect(file, sheet, kind)
+    if source.damage:
+        _refuse(file, source)
     result = fix_file(file, config, sheet)
     # the output is checked as the input's kind: OUT's name need not say it (a reversal re-checked as
     # a modification would lose BK205 and gain BK207)
-    report = validate_tables([read_csv_bytes(str(output), result.data)], config, kind or kind_from_filename(file.name))
+    report = validate_tables([read_csv_bytes(str(output), result.data)], config, source.kind)
+    report.files[0].kind_reason = source.kind_reason
     write_bytes_atomic(output, result.data, overwrite=force)
     out(_fix_summary(result, output))
     if report.files[0].counts:
         out("still to fix by hand:")
         out(render_text(report))
     sys.exit(0 if report.valid else 1)
+
+
+def _refuse(file: Path, source: Input) -> None:
+    """Damage only a person can repair: show it, write nothing, exit 1."""
+    from batchkit.core.findings import FileReport, Report
+    from batchkit.render.text import render_text
+
+    report = FileReport(str(file), 0, kind=source.kind, kind_reason=source.kind_reason)
+    for f in source.damage:
+        report.add(f)
+    out(render_text(Report([report])))
+    out(f"fix wrote nothing: {file} is damaged in a way only you can repair safely (see above); "
+        "repair it, then run fix again")
+    sys.exit(1)
 
 
 def _fix_summary(result: FixResult, output: Path) -> str:

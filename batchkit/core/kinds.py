@@ -1,16 +1,17 @@
-"""The four impact.com batch kinds, their columns, aliases and item layout: plain data, no pandas.
+"""The impact.com batch kinds (four, and reset files), their columns, aliases and item layout: plain data,
+no pandas.
 
 Everything here is read from schemas/kinds.toml, so the layout can change without code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from batchkit.core.resources import load_toml
 
-KIND_IDS = ("order-modification", "order-reversal", "item-modification", "item-reversal")
+KIND_IDS = ("order-modification", "order-reversal", "item-modification", "item-reversal", "reset")
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,17 @@ class Kind:
     id: str
     title: str
     level: str  # "order" or "item"
-    action: str  # "modification" or "reversal"
+    action: str  # "modification", "reversal" or "reset"
     fields: tuple[str, ...]
     required: tuple[str, ...]
     record_checks: tuple[str, ...]
     item_checks: tuple[str, ...]
+    identifiers: tuple[str, ...] = ()  # the identifier columns this kind takes
+    field_checks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # overrides of the shared ones
+
+    def checks_of(self, name: str) -> tuple[str, ...]:
+        """The checks that follow field `name` in this kind."""
+        return self.field_checks.get(name, layout().field_checks.get(name, ()))
 
     @property
     def is_item(self) -> bool:
@@ -90,6 +97,8 @@ def kinds() -> dict[str, Kind]:
             required=tuple(spec["required"]),
             record_checks=tuple(spec.get("record_checks", ())),
             item_checks=tuple(spec.get("item_checks", ())),
+            identifiers=tuple(spec.get("identifiers", layout().identifiers)),
+            field_checks={k: tuple(v) for k, v in spec.get("field_checks", {}).items()},
         )
     return out
 

@@ -13,14 +13,14 @@ from datetime import datetime, timezone
 
 RESERVED_PREFIXES = ("receipt_", "result_")  # impact.com's own files: ignored when found in a drop
 RESERVED_TEXT = " or ".join(f"{p}*" for p in RESERVED_PREFIXES)  # "receipt_* or result_*"
-KIND_ID = re.compile(r"(order|item)[-_ ]?(modification|reversal)s?(?![a-z])", re.IGNORECASE)
+KIND_ID = re.compile(r"(?:(order|item)[-_ ]?(modification|reversal)|(?<![a-z])(reset))s?(?![a-z])", re.IGNORECASE)
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # characters a written file name never holds
 STAMP = "%Y%m%dT%H%M%SZ"
 
 
 def kind_from_filename(name: str) -> str | None:
-    """The kind id a file name contains (singular or plural), e.g. acme_order-reversals_2026.csv."""
-    found = {f"{m.group(1).lower()}-{m.group(2).lower()}" for m in KIND_ID.finditer(name)}
+    """The kind id a file name contains (singular or plural), e.g. acme_order-reversals_2026.csv, acme_resets.csv."""
+    found = {"reset" if m.group(3) else f"{m.group(1).lower()}-{m.group(2).lower()}" for m in KIND_ID.finditer(name)}
     return found.pop() if len(found) == 1 else None
 
 

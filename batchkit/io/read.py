@@ -1,249 +1,57 @@
-"""Bytes -> structural findings (BK001-BK004, BK009, BK010) and a text-only DataFrame.
+"""Bytes -> structural findings and a text-only Table: what a file is, and how it is damaged, before
+any value is looked at.
 
-CSV: the raw bytes are checked for encoding and BOM, the header is parsed with the csv module,
-and the records are read by pyarrow's CSV reader (every cell as text). Files where records and
-physical lines do not line up one to one (multi-line quoted cells, ragged rows, lone CRs) take
-a slower pure-Python path that tracks where each record starts. XLSX: openpyxl, streamed (xlsx.py).
+In order: a file that is not text at all (BK014; an XLSX under any name is read as a workbook), the
+encoding (BK001, BK002), the header (BK003, BK004; BK015 when title lines stand above it), quoting
+damage that a lenient reader would repair silently (BK012, BK013, io/quotes.py), the records (BK009,
+BK010; csvparse.py), mixed line endings (BK016) and a header row repeated inside the data (BK017).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from batchkit.core.errors import InputError
 from batchkit.core.findings import Finding, finding
-from batchkit.io.xlsx import Row, is_xlsx, read_xlsx_rows
+from batchkit.io.csvparse import (
+    HEADER_WINDOW,
+    fast_records,
+    line_endings,
+    parse_header,
+    slow_records,
+)
+from batchkit.io.encoding import BOM, decode
+from batchkit.io.quotes import Damage, scan
+from batchkit.io.sheet import table_from_rows
+from batchkit.io.sniff import not_text, reads_as_workbook
+from batchkit.io.table import Table
+from batchkit.io.xlsx import read_xlsx_rows
 
-BOM = b"\xef\xbb\xbf"
-HEADER_WINDOW = 1 << 20  # characters read to find the header record
+__all__ = ["BOM", "Table", "read_csv_bytes", "read_input", "read_table"]
 
-
-@dataclass
-class Table:
-    """A file's header and records, all cells text; `rows`/`lines` give each record's position."""
-
-    path: str
-    header: list[str]
-    data: pd.DataFrame  # columns 0..n-1 by position, index 0..k-1
-    rows: np.ndarray  # spreadsheet row of each record (header = 1)
-    lines: np.ndarray  # physical line where each record starts
-    findings: list[Finding] = field(default_factory=list)
-    delimiter: str = ","
-    header_line: int = 1
-    records: int = -1  # records after the header, blank and ragged ones included
-
-    def __post_init__(self) -> None:
-        if self.records < 0:
-            self.records = len(self.data)
+HeaderHint = Callable[[list[str]], bool]  # does this record look like the header row of a batch file?
+TITLE_LINES = 20  # lines looked at for the real header below title lines
 
 
-def _position(raw: bytes, pos: int) -> tuple[int, int]:
-    line = raw.count(b"\n", 0, pos) + 1
-    return line, pos - (raw.rfind(b"\n", 0, pos) + 1) + 1
+def read_table(path: str | Path, sheet: str | None = None, header_hint: HeaderHint | None = None) -> Table:
+    """Read a CSV or XLSX file into a Table (InputError if it cannot be opened at all).
 
-
-def decode(raw: bytes) -> tuple[str, list[Finding]]:
-    """Decode UTF-8 (with or without BOM); anything else becomes a BK001 finding and a best guess."""
-    found: list[Finding] = []
-    if raw.startswith(BOM):
-        found.append(finding("BK002", "the file starts with a UTF-8 byte-order mark", row=1, line=1))
-        raw = raw[len(BOM):]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        found.append(finding("BK001", "the file is UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8'", row=1, line=1))
-        return raw.decode("utf-16", errors="replace"), found
-    utf16 = _utf16_without_bom(raw)
-    if utf16:
-        found.append(finding("BK001", f"the file is UTF-16 ({utf16.upper()}) without a byte-order mark; save it as "
-                             "'CSV UTF-8'", row=1, line=1))
-        return raw.decode(utf16, errors="replace"), found
-    try:
-        return raw.decode("utf-8"), found
-    except UnicodeDecodeError as exc:
-        line, col = _position(raw, exc.start)
-        guess = _guess_legacy(raw)
-        found.append(
-            finding(
-                "BK001",
-                f"byte 0x{raw[exc.start]:02X} at line {line}, character {col} is not UTF-8{guess}; "
-                "re-save the file as 'CSV UTF-8'",
-                line=line,
-                value=f"0x{raw[exc.start]:02X}",
-            )
-        )
-        return raw.decode("cp1252", errors="replace"), found
-
-
-def _utf16_without_bom(raw: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' when mostly-ASCII text has a NUL in every other byte, else None."""
-    head = raw[:4096]
-    if len(head) < 4 or head.count(0) < len(head) // 3:
-        return None
-    odd, even = head[1::2].count(0), head[0::2].count(0)
-    if odd >= 0.9 * (len(head) // 2) and even < 0.1 * (len(head) // 2):
-        return "utf-16-le"
-    if even >= 0.9 * (len(head) // 2) and odd < 0.1 * (len(head) // 2):
-        return "utf-16-be"
-    return None
-
-
-def _guess_legacy(raw: bytes) -> str:
-    try:
-        raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return " (the encoding is not recognised)"
-    return " (it looks like Windows-1252/Latin-1)"
-
-
-def _parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]:
-    """The header record, the delimiter to use, findings, and the header's physical line count."""
-    reader = csv.reader(io.StringIO(text[:HEADER_WINDOW], newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        return None, ",", [finding("BK004", f"the header row cannot be parsed ({exc})", row=1, line=1)], 1
-    if header is None or not any(c.strip() for c in header):
-        return None, ",", [finding("BK004", "the file is empty or its first row is blank: no header row", row=1, line=1)], 1
-    if len(header) == 1:
-        cell = header[0]
-        delim = max((";", "\t", "|"), key=cell.count)
-        if cell.count(delim) > 0:
-            name = {";": "semicolons", "\t": "tabs", "|": "pipes"}[delim]
-            found = [finding("BK003", f"the header is one column separated by {name}; impact.com expects commas "
-                             "(re-save as 'CSV UTF-8 (Comma delimited)')", row=1, line=1, value=cell[:80])]
-            header, lines = _reparse_header(text, delim)
-            return header, delim, found, lines
-    return header, ",", [], reader.line_num
-
-
-def _reparse_header(text: str, delim: str) -> tuple[list[str], int]:
-    reader = csv.reader(io.StringIO(text[:HEADER_WINDOW], newline=""), delimiter=delim)
-    return next(reader, [""]), reader.line_num
-
-
-def read_csv_bytes(path: str, raw: bytes) -> Table:
-    """Structural pass and records of a CSV file's bytes."""
-    text: str | None = None
-    found: list[Finding] = []
-    if raw.isascii() and b"\x00" not in raw[:4096]:  # plain ASCII is UTF-8 without a BOM: only the header window needs text
-        head = raw[:HEADER_WINDOW].decode("ascii")
-    else:
-        text, found = decode(raw)
-        head = text
-    header, delim, header_found, header_lines = _parse_header(head)
-    found += header_found
-    if header is None:
-        return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int), found)
-    clean = not any(f.code == "BK001" for f in found)
-    payload = raw[len(BOM):] if raw.startswith(BOM) else raw
-    fast = _fast_records(payload if clean or text is None else text.encode("utf-8"), header, delim, header_lines)
-    table = fast or _slow_records(raw.decode("ascii") if text is None else text, header, delim, header_lines)
-    table.path, table.findings = path, found + table.findings
-    return table
-
-
-def _physical_lines(data: bytes) -> int | None:
-    """Number of physical lines, or None when lone CRs make the count ambiguous."""
-    if b"\r" in data:
-        crs = data.count(b"\r")
-        if crs != data.count(b"\r\n"):
-            return None
-    n = data.count(b"\n")
-    return n + (1 if data and not data.endswith(b"\n") else 0)
-
-
-def _fast_records(data: bytes, header: list[str], delim: str, header_lines: int) -> Table | None:
-    """pyarrow read when every record is exactly one physical line; None otherwise.
-
-    A ragged row makes pyarrow raise, which sends the file to the slow path (which reports it).
-    Without any quote character no value can hold a line break, so pyarrow may skip tracking them.
+    `header_hint` tells a header row from a title line above it (BK015); without it line 1 is the header.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    if header_lines != 1 or b"\x00" in data:
-        return None
-    lines = _physical_lines(data)
-    if lines is None:
-        return None
-    names = [str(i) for i in range(len(header))]
-    try:
-        tbl = pacsv.read_csv(
-            pa.BufferReader(data),  # no copy, and no Python-level reads while pyarrow parses
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=b'"' in data,
-                                             ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                 null_values=[]),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None
-    if tbl.num_rows != lines - 1:
-        return None
-    blank = np.ones(tbl.num_rows, dtype=bool)
-    for column in tbl.columns:  # usually over after the first column: a blank row has no text in any cell
-        blank &= pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)).to_numpy()  # = trims to ""
-        if not blank.any():
-            break
-    frame = tbl.to_pandas()
-    frame.columns = range(len(header))
-    positions = np.arange(2, tbl.num_rows + 2)
-    table = Table("", header, frame, positions, positions.copy(), delimiter=delim, records=tbl.num_rows)
-    return _drop_blank(table, blank) if blank.any() else table
-
-
-def _slow_records(text: str, header: list[str], delim: str, header_lines: int) -> Table:
-    """Pure-Python read that knows where each record starts; reports ragged and blank rows."""
-    width = len(header)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    found: list[Finding] = []
-    kept: list[list[str]] = []
-    rows: list[int] = []
-    lines: list[int] = []
-    prev, ordinal = header_lines, 1
-    try:
-        next(reader)
-        for record in reader:
-            ordinal += 1
-            start, prev = prev + 1, reader.line_num
-            if not any(c.strip() for c in record):
-                found.append(finding("BK010", "blank row: delete it", row=ordinal, line=start))
-            elif len(record) != width:
-                found.append(_ragged(record, width, ordinal, start))
-            else:
-                kept.append(record)
-                rows.append(ordinal)
-                lines.append(start)
-    except csv.Error as exc:
-        found.append(finding("BK009", f"the rest of the file cannot be parsed as CSV ({exc})", row=ordinal + 1, line=prev + 1))
-    data = pd.DataFrame(kept, columns=range(width), dtype="str") if kept else pd.DataFrame(columns=range(width), dtype="str")
-    return Table("", header, data, np.array(rows, dtype=int), np.array(lines, dtype=int), found, delim,
-                 header_lines, records=ordinal - 1)
-
-
-def _ragged(record: list[str], width: int, row: int, line: int, cells: int | None = None) -> Finding:
-    count = len(record) if cells is None else cells
-    more = "more" if count > width else "fewer"
-    return finding("BK009", f"row has {count} cells, {more} than the header's {width}: "
-                   "quote cells that contain commas, or remove stray cells", row=row, line=line,
-                   value=",".join(record)[:80])
-
-
-def _drop_blank(table: Table, blank: np.ndarray) -> Table:
-    """Remove the all-empty records `blank` marks (reported BK010) from a fast-path table."""
-    for i in np.flatnonzero(blank)[:100_000]:
-        table.findings.append(finding("BK010", "blank row: delete it", row=int(table.rows[i]), line=int(table.lines[i])))
-    keep = ~blank
-    table.data = table.data[keep].reset_index(drop=True)
-    table.rows, table.lines = table.rows[keep], table.lines[keep]
-    return table
+    p = Path(path)
+    raw = read_input(p)
+    if reads_as_workbook(p, raw):
+        return _repeated_header(table_from_rows(str(p), read_xlsx_rows(p, raw, sheet), header_hint))
+    if sheet:
+        raise InputError(f"{p}: --sheet applies to XLSX files only")
+    return read_csv_bytes(str(p), raw, header_hint)
 
 
 def read_input(path: str | Path) -> bytes:
@@ -259,61 +67,129 @@ def read_input(path: str | Path) -> bytes:
         raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> Table:
-    """Read a CSV or XLSX file into a Table (InputError if it cannot be opened at all)."""
-    p = Path(path)
-    raw = read_input(p)
-    if is_xlsx(p, raw):
-        return _table_from_rows(str(p), read_xlsx_rows(p, raw, sheet))
-    if sheet:
-        raise InputError(f"{p}: --sheet applies to XLSX files only")
-    return read_csv_bytes(str(p), raw)
-
-
-BLANK_RUN = 100  # a longer run of blank spreadsheet rows is one BK010 finding, not one per row
-
-
-def _blank_rows(first: int, last: int) -> list[Finding]:
-    """BK010 for the blank rows first..last (one finding for a long run)."""
-    if last - first + 1 > BLANK_RUN:
-        return [finding("BK010", f"rows {first:,} to {last:,} are blank ({last - first + 1:,} rows): delete them "
-                        "(a stray cell far below the data makes them part of the sheet)", row=first, line=first)]
-    return [finding("BK010", "blank row: delete it", row=n, line=n) for n in range(first, last + 1)]
-
-
-def _table_from_rows(path: str, records: list[Row]) -> Table:
-    """A Table from a sheet's non-empty rows (row number = line number); trailing blank rows are dropped.
-
-    Only named columns are materialised: empty unnamed columns (a stray cell far to the right of
-    the header) cost nothing, and cells right of the header only make the row ragged (BK009).
-    """
-    while records and not any(c.strip() for c in records[-1].texts):
-        records = records[:-1]
-    if not records or records[0].number != 1 or not any(c.strip() for c in records[0].texts):
-        return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int),
-                     [finding("BK004", "the sheet is empty or its first row is blank: no header row", row=1, line=1)])
-    header = records[0].cells()
-    while header and not header[-1].strip():
-        header.pop()
-    width = len(header)
-    named = [i for i, name in enumerate(header) if name.strip()]
+def read_csv_bytes(path: str, raw: bytes, header_hint: HeaderHint | None = None) -> Table:
+    """Structural pass and records of a CSV file's bytes."""
+    binary = not_text(raw)
+    if binary is not None:
+        return _empty(path, [binary])
+    text: str | None = None
     found: list[Finding] = []
-    kept: list[list[str]] = []
-    rows: list[int] = []
-    prev = 1
-    for record in records[1:]:
-        n = record.number
-        if n > prev + 1:
-            found += _blank_rows(prev + 1, n - 1)
-        prev = max(prev, n)
-        if not any(c.strip() for c in record.texts):
-            found.append(finding("BK010", "blank row: delete it", row=n, line=n))
-        elif any(c.strip() for c in record.beyond(width)):
-            found.append(_ragged(record.cells(min(record.last, 81)), width, n, n, cells=record.last))
-        else:
-            cells = record.cells(width)
-            kept.append(cells if len(named) == width else [cells[i] for i in named])
-            rows.append(n)
-    data = pd.DataFrame(kept, columns=named, dtype="str") if kept else pd.DataFrame(columns=named, dtype="str")
-    arr = np.array(rows, dtype=int)
-    return Table(path, header, data, arr, arr.copy(), found, records=prev - 1)
+    if raw.isascii() and b"\x00" not in raw[:4096]:  # plain ASCII is UTF-8 without a BOM: only the header window needs text
+        head = raw[:HEADER_WINDOW].decode("ascii")
+    else:
+        text, found = decode(raw, path)
+        head = text
+    clean = not any(f.code == "BK001" for f in found)
+    payload = raw[len(BOM):] if raw.startswith(BOM) else raw
+    utf8 = payload if clean or text is None else text.encode("utf-8")
+    header, delim, header_found, header_lines = parse_header(head)
+    if header is None:
+        return _empty(path, found + header_found)
+    title = _title_lines(head, header, delim, header_hint) if header_hint and not header_found else 0
+    if title:
+        return _below_title(path, utf8, title, found)
+    table = _records(utf8, text if text is not None else None, header, delim, header_lines)
+    table.path, table.findings = path, found + header_found + table.findings
+    return _repeated_header(table)
+
+
+def _records(utf8: bytes, text: str | None, header: list[str], delim: str, header_lines: int) -> Table:
+    """The records after the header: pyarrow when every record is one clean line, else the csv module."""
+    damage = scan(utf8, delim, _line_start(utf8, header_lines + 1), header_lines + 1)
+    fast = None if damage else fast_records(utf8, header, delim, header_lines)
+    if fast is not None:
+        fast.findings += line_endings(utf8, None)
+        return fast
+    by_line: dict[int, list[Damage]] = {}
+    for d in damage:
+        by_line.setdefault(d.line, []).append(d)
+    table, ends = slow_records(utf8.decode("utf-8", errors="replace") if text is None else text, header, delim,
+                              header_lines, by_line)
+    table.findings += line_endings(utf8, ends)
+    return table
+
+
+def _line_start(data: bytes, line: int) -> int:
+    """The byte offset where physical line `line` starts (lines end with CRLF, LF or CR)."""
+    pos = 0
+    for _ in range(line - 1):
+        nl, cr = data.find(b"\n", pos), data.find(b"\r", pos)
+        ends = [p for p in (nl, cr) if p >= 0]
+        if not ends:
+            return len(data)
+        first = min(ends)
+        pos = first + (2 if data[first:first + 2] == b"\r\n" else 1)
+    return pos
+
+
+def _empty(path: str, found: list[Finding]) -> Table:
+    return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int), found)
+
+
+def _title_lines(head: str, header: list[str], delim: str, hint: HeaderHint) -> int:
+    """How many records stand above the real header (0 when line 1 is the header, or none looks like one)."""
+    if hint(header):
+        return 0
+    reader = csv.reader(io.StringIO(head[:HEADER_WINDOW], newline=""), delimiter=delim)
+    try:
+        for above, record in enumerate(reader):
+            if above >= TITLE_LINES:
+                return 0
+            if above and hint(record):
+                return above
+    except csv.Error:
+        return 0
+    return 0
+
+
+def _below_title(path: str, utf8: bytes, title: int, found: list[Finding]) -> Table:
+    """Read the file as if its header were the line below the `title` title records (BK015), keeping
+    the rows and lines a spreadsheet shows."""
+    text = utf8.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text[:HEADER_WINDOW], newline=""))
+    lines_above = 0
+    firsts = []
+    for _ in range(title):
+        firsts.append(",".join(next(reader)))
+        lines_above = reader.line_num
+    table = read_csv_bytes(path, utf8[_line_start(utf8, lines_above + 1):])
+    table.rows, table.lines = table.rows + title, table.lines + lines_above
+    table.header_line += lines_above
+    note = finding("BK015", f"the header is at line {lines_above + 1}, with {title} line{'s' if title > 1 else ''} above "
+                   f"it ({firsts[0][:60]!r}): delete {'them' if title > 1 else 'it'}, impact.com reads line 1 as the "
+                   "header; the rows below were checked as if it were", row=title + 1, line=lines_above + 1,
+                   value=firsts[0][:80])
+    table.findings = found + [note] + [_shifted(f, title, lines_above) for f in table.findings]
+    return table
+
+
+def _shifted(f: Finding, rows: int, lines: int) -> Finding:
+    return replace(f, row=None if f.row is None else f.row + rows, line=None if f.line is None else f.line + lines)
+
+
+def _repeated_header(table: Table) -> Table:
+    """BK017 for every record that repeats the header row (two exports joined); such records are left out."""
+    data = table.data
+    names = [table.header[c].strip().casefold() if c < len(table.header) else "" for c in data.columns]
+    if data.empty or not any(names):
+        return table
+    first = data[data.columns[0]]
+    candidates = np.flatnonzero((first.str.strip().str.casefold() == names[0]).to_numpy(dtype=bool))
+    if len(candidates) == 0:
+        return table
+    rows = data.iloc[candidates]
+    same = np.ones(len(candidates), dtype=bool)
+    for col, name in zip(data.columns, names):
+        same &= (rows[col].str.strip().str.casefold() == name).to_numpy(dtype=bool)
+    repeats = candidates[same]
+    if len(repeats) == 0:
+        return table
+    for i in repeats:
+        table.findings.append(finding("BK017", f"the header row repeats at line {int(table.lines[i])}: two files were "
+                                      "joined; delete the repeated header (and check that no rows are doubled)",
+                                      row=int(table.rows[i]), line=int(table.lines[i])))
+    keep = np.ones(len(data), dtype=bool)
+    keep[repeats] = False
+    table.data = data[keep].reset_index(drop=True)
+    table.rows, table.lines = table.rows[keep], table.lines[keep]
+    return table

@@ -11,7 +11,8 @@ import io
 from pathlib import Path
 
 from batchkit.io.read import BOM, read_input
-from batchkit.io.xlsx import Row, is_xlsx, read_xlsx_rows
+from batchkit.io.sniff import reads_as_workbook
+from batchkit.io.xlsx import Row, read_xlsx_rows
 
 
 def csv_delimiter(first_line: str) -> str:
@@ -24,7 +25,7 @@ def all_records(path: str, sheet: str | None = None) -> list[Row]:
     XLSX: the rows that hold something)."""
     p = Path(path)
     raw = read_input(p)
-    if is_xlsx(p, raw):
+    if reads_as_workbook(p, raw):
         return read_xlsx_rows(p, raw, sheet)
     if raw.startswith(BOM):
         raw = raw[len(BOM):]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from batchkit.core.config import Config
-from batchkit.core.kinds import Kind, layout
+from batchkit.core.kinds import Kind
 from batchkit.core.money import currencies
 from batchkit.validate._pandera import pa
 from batchkit.validate.rules import RULES, Rule
@@ -41,17 +41,19 @@ def _check(rule: Rule, ctx: dict[str, frozenset[str]]) -> pa.Check:
     return getattr(pa.Check, rule.name)(**{p: ctx[p] for p in rule.params}, **extra)
 
 
-def _compile(fields: list[str], present: set[str], kind_checks: tuple[str, ...], ctx: dict) -> Compiled:
+def _compile(kind: Kind, fields: list[str], present: set[str], kind_checks: tuple[str, ...], ctx: dict) -> Compiled:
     per_column: dict[str, list[Rule]] = {f: [] for f in fields}
     frame: list[Rule] = []
     used: list[Rule] = []
     for field in fields:
         if field in present:
-            for name in layout().field_checks.get(field, ()):
+            for name in kind.checks_of(field):
                 per_column[field].append(RULES[name])
                 used.append(RULES[name])
     for name in kind_checks:
         rule = RULES[name]
+        if rule.column and rule.column not in present:  # an absent column is the header's finding (BK008, BK206)
+            continue
         if rule.scope == "frame":
             frame.append(rule)
         else:
@@ -66,11 +68,10 @@ def _compile(fields: list[str], present: set[str], kind_checks: tuple[str, ...],
 
 def record_schema(kind: Kind, present: set[str], config: Config) -> Compiled:
     """Checks on one row per record: identifiers, order-level fields and whole-row rules."""
-    lay = layout()
-    fields = list(lay.identifiers) + ([] if kind.is_item else list(kind.fields))
-    return _compile(fields, present, kind.record_checks, context(config))
+    fields = list(kind.identifiers) + ([] if kind.is_item else list(kind.fields))
+    return _compile(kind, fields, present, kind.record_checks, context(config))
 
 
 def item_schema(kind: Kind, present: set[str], config: Config) -> Compiled:
     """Checks on the long form of an item-level file: one record per item group."""
-    return _compile(list(kind.fields), present, kind.item_checks, context(config))
+    return _compile(kind, list(kind.fields), present, kind.item_checks, context(config))

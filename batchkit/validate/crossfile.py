@@ -53,6 +53,7 @@ def _union(parts: list[pd.Series], empty: pd.Series) -> pd.Series:
 
 def cross_file_findings(targets: list[Targets], paths: list[str]) -> Iterator[tuple[int, list[Finding]]]:
     """BK404 findings per file index."""
+    targets = [t for t in targets if t.kind.action in ("modification", "reversal")]  # a reset undoes, it is no third
     actions = {t.kind.action for t in targets}
     if actions != {"modification", "reversal"}:
         return

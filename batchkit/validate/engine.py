@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -17,7 +17,13 @@ from batchkit.io.read import Table, read_table
 from batchkit.validate._pandera import pa
 from batchkit.validate.compile import Compiled, context, item_schema, record_schema
 from batchkit.validate.crossfile import Targets, cross_file_findings, targets_of
-from batchkit.validate.header import Column, check_header, detect_kind, parse_header
+from batchkit.validate.header import (
+    Column,
+    check_header,
+    detect_kind,
+    looks_like_header,
+    parse_header,
+)
 from batchkit.validate.prefilter import suspects
 from batchkit.validate.rules.registry import (
     RULES,
@@ -52,7 +58,7 @@ class Frames:
 def validate_paths(paths: list[str], config: Config, kind: str | None = None, sheet: str | None = None,
                    max_samples: int | None = None) -> Report:
     """Validate files as one batch (cross-file checks included)."""
-    return validate_tables([read_table(p, sheet) for p in paths], config, kind, max_samples)
+    return validate_tables([read_table(p, sheet, looks_like_header) for p in paths], config, kind, max_samples)
 
 
 def validate_tables(tables: list[Table], config: Config, kind: str | None = None,
@@ -96,7 +102,22 @@ def validate_table(table: Table, config: Config, kind_id: str | None = None,
     _collect(record_schema(kind, present, config), frames.record, frames.locate_record, fr, ctx)
     if frames.items is not None and frames.locate_item is not None:
         _collect(item_schema(kind, present, config), frames.items, frames.locate_item, fr, ctx)
+    _unread_differences(fr, table, columns)
     return fr, frames, kind
+
+
+def _unread_differences(fr: FileReport, table: Table, columns: list[Column]) -> None:
+    """BK401 compares what impact.com reads: say so on rows that differ only in columns it does not read."""
+    unread = [c for c in columns if c.field is None and c.position in table.data.columns]
+    kept = fr.samples.get("BK401")
+    if not unread or not kept:
+        return
+    whole = table.data.duplicated(keep=False).to_numpy()
+    at = {int(r): i for i, r in enumerate(table.rows)}
+    names = ", ".join(c.raw.strip() for c in unread[:5])
+    fr.samples["BK401"] = [f if f.row not in at or whole[at[f.row]] else replace(
+        f, message=f"this row repeats an earlier row in every column impact.com reads; it differs only in {names}, "
+                   "which impact.com does not read: delete it (or the column)") for f in kept]
 
 
 def _cell(table: Table, usable: dict[tuple[str, int], Column], field: str, group: int = 1) -> pd.Series:

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from batchkit.core.config import Config
 from batchkit.core.errors import InputError, UsageError
+from batchkit.core.findings import Finding
 from batchkit.core.kinds import layout
-from batchkit.io.read import BOM, read_input
+from batchkit.io.read import BOM, read_input, read_table
 from batchkit.io.records import all_records, csv_delimiter
+from batchkit.io.sniff import reads_as_workbook
 from batchkit.io.write import require_suffix, same_file
-from batchkit.io.xlsx import is_xlsx
-from batchkit.validate.header import parse_header
+from batchkit.validate.header import detect_kind, looks_like_header, parse_header
 
 _MONEY_MARKS = re.compile(r"[$€£¥]|[A-Z]{3}")
 _MONEY = re.compile(r"(?:[$€£¥]|[A-Z]{3} ?)?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\s*(?:[$€£¥]| ?[A-Z]{3})?")
@@ -50,6 +51,28 @@ class FixResult:
 
     def counts(self) -> Counter[str]:
         return Counter(c.kind for c in self.changes)
+
+
+UNFIXABLE = ("BK012", "BK013", "BK014", "BK015", "BK017")  # damage only a person can repair
+
+
+@dataclass(frozen=True)
+class Input:
+    """What fix needs to know of its input before touching it."""
+
+    damage: list[Finding]  # findings of UNFIXABLE codes: fix writes nothing while there are any
+    kind: str | None  # the kind the output is checked as
+    kind_reason: str
+
+
+def inspect(path: Path, sheet: str | None = None, kind: str | None = None) -> Input:
+    """The input's structural damage and its kind (from --kind, its name or its columns), before any fix."""
+    table = read_table(path, sheet, looks_like_header)
+    damage = [f for f in table.findings if f.code in UNFIXABLE]
+    if not table.header:
+        return Input(damage, kind, "given with --kind" if kind else "the input has no header")
+    found, reason = detect_kind(parse_header(table.header), table.data, str(path), kind)
+    return Input(damage, found, reason if kind else f"{reason} of the input")
 
 
 def fix_reason(value: str, accepted: frozenset[str]) -> str | None:
@@ -91,7 +114,7 @@ def _header(names: list[str]) -> list[tuple[str, str]]:
 def fix_file(path: Path, config: Config, sheet: str | None = None) -> FixResult:
     """Apply the safe fixes to a file's records."""
     raw = read_input(path)
-    xlsx = is_xlsx(path, raw)
+    xlsx = reads_as_workbook(path, raw)
     if not xlsx:
         try:
             text = raw.decode("utf-8")

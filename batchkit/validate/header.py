@@ -56,6 +56,11 @@ def parse_header(header: list[str]) -> list[Column]:
     return out
 
 
+def looks_like_header(names: list[str]) -> bool:
+    """True when at least two cells name batch-file columns (a title line above the header names none)."""
+    return sum(1 for c in parse_header(names[:64]) if c.field) >= 2
+
+
 def _runs(positions: list[int]) -> list[tuple[int, int]]:
     """Consecutive positions as (first, last) pairs."""
     runs: list[tuple[int, int]] = []
@@ -82,10 +87,15 @@ def check_header(columns: list[Column], kind: Kind) -> tuple[dict[tuple[str, int
         else:  # a stray cell far right of the header: one finding, not thousands
             at("BK006", blank[start], f"columns {start + 1:,} to {end + 1:,} have no name ({end - start + 1:,} columns): "
                                       "name them or delete them")
+    unknown: dict[str, str] = {}
     for col in columns:
         if not col.raw.strip():
             continue
-        if col.field is None:
+        if col.field is None and col.raw.strip().casefold() in unknown:
+            at("BK005", col, f"{col.raw!r} repeats column {unknown[col.raw.strip().casefold()]!r} (names are "
+                             "case-insensitive): keep one")
+        elif col.field is None:
+            unknown[col.raw.strip().casefold()] = col.raw
             at("BK007", col, f"{col.raw!r} is not a column of {kind.id} files (impact.com cannot add fields): delete or rename it")
         elif not _allowed(col, kind):
             at("BK216", col, f"{col.raw!r} does not belong in {kind.id} files: delete the column or move its data to the right kind")
@@ -100,7 +110,7 @@ def check_header(columns: list[Column], kind: Kind) -> tuple[dict[tuple[str, int
 
 def _allowed(col: Column, kind: Kind) -> bool:
     if col.field in layout().identifiers:
-        return True
+        return col.field in kind.identifiers
     return col.field in kind.fields and (kind.is_item or col.group == 1)
 
 
@@ -109,11 +119,21 @@ def _missing(usable: dict[tuple[str, int], Column], kind: Kind) -> list[Finding]
     for field in kind.required:
         if (field, 1) not in usable:
             found.append(finding("BK008", f"required column {field!r} is missing from this {kind.id} file",
-                                 row=1, line=1, column=None))
+                                 row=1, line=1, column=field))
     has = {f for f, g in usable}
-    if "ActionId" not in has and not {"OrderId", "ActionTrackerId"} <= has:
+    if "ActionId" not in kind.identifiers:  # a reset names its action by OrderId (Oid) and ActionTrackerId only
+        for name in ("OrderId", "ActionTrackerId"):
+            if name not in has:
+                found.append(finding("BK008", f"required column {name!r} is missing from this {kind.id} file "
+                                     "(its header is Oid, ActionTrackerId, Reason)", row=1, line=1, column=name))
+    elif "ActionId" not in has and not {"OrderId", "ActionTrackerId"} <= has:
+        name = "ActionTrackerId" if "OrderId" in has else "OrderId" if "ActionTrackerId" in has else "ActionId"
         found.append(finding("BK008", "no identifier columns: add ActionId, or both OrderId and ActionTrackerId",
-                             row=1, line=1, column=None))
+                             row=1, line=1, column=name))
+    if kind.action == "reversal" and ("Amount", 1) not in usable:
+        found.append(finding("BK206", "there is no Amount column: impact.com then reverses only the actions whose "
+                             "original amount was 0; add Amount with 0 on every row to reverse the others",
+                             row=1, line=1))
     return found
 
 
@@ -131,6 +151,8 @@ def detect_kind(columns: list[Column], data: pd.DataFrame, path: str, given: str
 
 def _kind_from_columns(columns: list[Column], data: pd.DataFrame) -> tuple[str | None, str]:
     fields = {c.field for c in columns if c.field}
+    if "Reason" in fields and fields <= {"OrderId", "ActionTrackerId", "Reason"} and _says_reset(columns, data):
+        return "reset", "from the columns and values (OrderId, ActionTrackerId and Reason only; Reason RESET)"
     item_only = {"Sku", "Quantity", "Category"}
     is_item = bool(fields & item_only) or any(c.group > 1 for c in columns)
     level = "item" if is_item else "order"
@@ -145,6 +167,16 @@ def _kind_from_columns(columns: list[Column], data: pd.DataFrame) -> tuple[str |
         why = "every Amount is 0 or empty" if verdict == "reversal" else "some Amounts are not 0"
         return kind, f"from the columns and values ({level}-level columns; {why})"
     return None, f"{level}-level columns, but modification or reversal cannot be told apart"
+
+
+def _says_reset(columns: list[Column], data: pd.DataFrame) -> bool:
+    """True when the Reason column's filled cells are RESET (whatever their case)."""
+    reasons = [data[c.position] for c in columns if c.field == "Reason" and c.position in data.columns]
+    if not reasons:
+        return False
+    values = reasons[0].str.strip().str.upper()
+    values = values[values.str.len().gt(0)]
+    return not values.empty and bool(values.eq("RESET").all())
 
 
 def _amount_verdict(amounts: list[pd.Series]) -> str | None:

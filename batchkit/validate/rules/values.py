@@ -155,7 +155,23 @@ def reason_missing(s: pd.Series) -> pd.Series:
 
 @rule("BK302", params=("reasons",), message=_reason_message)
 def reason_accepted(s: pd.Series, *, reasons: frozenset[str]) -> pd.Series:
-    return _blank(s) | s.isin(reasons) | s.eq("APPROVED")
+    return _blank(s) | s.isin(reasons) | s.eq("APPROVED") | _reset(s)  # RESET has its own finding (BK305)
+
+
+def _reset(s: pd.Series) -> pd.Series:
+    return s.str.strip().str.upper().eq("RESET")
+
+
+@rule("BK304", message=lambda v, c: f"Reason {v!r} in a reset file: RESET is the only reason a reset takes (it "
+      "restores the action's original value and status); move the row to a modification or reversal file otherwise")
+def reset_reason(s: pd.Series) -> pd.Series:
+    return _blank(s) | s.eq("RESET")
+
+
+@rule("BK305", message=lambda v, c: f"Reason {v!r}: RESET belongs in a reset file (Oid, ActionTrackerId, Reason), "
+      "where it restores the action; in this file it is not accepted")
+def reset_elsewhere(s: pd.Series) -> pd.Series:
+    return ~_reset(s)
 
 
 @rule("BK303", params=("reasons",),
