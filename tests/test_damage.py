@@ -181,3 +181,24 @@ def test_warnings_of_the_files_built_name_the_order_and_the_export_row(tmp_path:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0 and "BK403" in result.output
     assert "(order '001', export row 3)" in result.output
+
+
+def test_excel_doubles_are_read_as_excel_shows_them_and_precision_is_still_checked(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    for row in (["ActionId", "Amount", "Reason"], ["1000.4636.158133", 19.99 * 3, "ORDER_UPDATE"],
+                ["1000.4636.158134", 0.1 + 0.2, "ORDER_UPDATE"], ["1000.4636.158135", 12.345, "ORDER_UPDATE"]):
+        book.active.append(row)
+    book.save(tmp_path / "x_order-modifications.xlsx")
+    report = validate_paths([str(tmp_path / "x_order-modifications.xlsx")], load_config(None, cwd=tmp_path), max_samples=0)
+    assert [(f.code, f.row, f.value) for f in report.files[0].findings()] == [("BK203", 4, "12.345")]
+
+
+def test_an_empty_reason_can_be_mapped_as_the_readme_says(tmp_path: Path) -> None:
+    (tmp_path / "bk.toml").write_text('[build]\naction_tracker_id = 2240\n[build.reasons]\n"" = "ITEM_RETURNED"\n')
+    (tmp_path / "e.csv").write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason,Currency\n"
+                                    "001,A,2,10.00,1,,USD\n")
+    args = ["build", str(tmp_path / "e.csv"), "--out", str(tmp_path / "o"), "--config", str(tmp_path / "bk.toml")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    written = next((tmp_path / "o").iterdir()).read_text()
+    assert written.splitlines()[1].endswith(",ITEM_RETURNED") and "001" in written

@@ -82,9 +82,7 @@ def load_build_settings(config: Config, preset: str | None, tracker: int | None,
         columns = {**defaults, **columns}
     reasons = _strings(_table(raw.get("reasons", {}), f"{src}: [build.reasons]"), f"{src}: [build.reasons]")
     seen: dict[str, str] = {}
-    for key in reasons:
-        if not key.strip():
-            raise ConfigError(f"{src}: [build.reasons] has an empty reason {key!r}: name the store's reason")
+    for key in reasons:  # "" = "ITEM_RETURNED" maps the lines whose reason is empty (BK501's hint)
         if key.strip() in seen:
             raise ConfigError(f"{src}: [build.reasons] {seen[key.strip()]!r} and {key!r} are the same reason once "
                               "spaces are trimmed: keep one")

@@ -9,6 +9,7 @@ from typing import Any
 
 from batchkit.core.codes import unknown_codes
 from batchkit.core.errors import ConfigError
+from batchkit.core.files import file_problem
 from batchkit.core.resources import load_toml
 
 DEFAULT_NAME = "batchkit.toml"
@@ -102,6 +103,9 @@ def _merge(base: dict[str, Any], user: dict[str, Any], where: str) -> dict[str, 
 
 
 def _read_user_file(path: Path) -> dict[str, Any]:
+    problem = file_problem(path)
+    if problem and problem != "no such file":
+        raise ConfigError(f"{path}: cannot read configuration: {problem}")
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)

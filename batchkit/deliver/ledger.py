@@ -29,6 +29,7 @@ from batchkit.deliver.records import LedgerEntry, utc_now
 from batchkit.io.write import folder_problem
 
 DB_NAME = "ledger.sqlite3"
+APPLICATION_ID = 0x424B4C47  # "BKLG" in SQLite's header: this file is batchkit's ledger
 LOCK_NAME = "deliver.lock"
 
 _SCHEMA = """
@@ -70,14 +71,32 @@ class Ledger:
             self._make_state_dir()
             if self.path.exists() and not self.path.is_file():
                 raise LedgerError(f"the ledger {self.path} is not a file: move it aside (batchkit never deletes it)")
+            existed = self.path.exists()
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
+                if existed:
+                    self._recognise(db)
                 db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             except BaseException:
                 db.close()
                 raise
             self._db = db
         return self._db
+
+    def _recognise(self, db: sqlite3.Connection) -> None:
+        """Refuse a file that is not batchkit's ledger: empty (0 bytes), foreign, or another SQLite
+        database. A ledger of an earlier batchkit (no stamp yet, but its table) is stamped."""
+        stamp = db.execute("PRAGMA application_id").fetchone()[0]
+        if stamp == APPLICATION_ID:
+            return
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")} if "deliveries" in tables else set()
+        if stamp == 0 and tables == {"deliveries"} and columns == set(_COLUMNS.split(", ")):
+            return
+        what = "is empty (0 bytes)" if self.path.stat().st_size == 0 else "is not a batchkit ledger"
+        raise LedgerError(f"{self.path} {what}: it may have been damaged or replaced; nothing was sent - restore "
+                          "the ledger from a backup, or move this file aside yourself (batchkit never deletes it)")
 
     def _make_state_dir(self) -> None:
         try:

@@ -6,6 +6,7 @@ appear in repr(); an sftp:// destination is checked here, before anything connec
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +14,12 @@ from typing import Any, Mapping
 
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError, UsageError
+from batchkit.core.files import file_problem
 from batchkit.deliver.targets import SftpDrop, expand_user, parse_destination
 
 __all__ = ["VERIFY_LIMIT", "DeliverySettings", "default_state_dir", "resolve_settings"]
 
+MAX_TIMEOUT = 3600  # seconds a stalled link may take before a retry (an hour: anything longer is a typo)
 VERIFY_LIMIT = 50 * 1024 * 1024  # an SFTP upload up to this size is read back and its sha256 checked
 
 _ENV = {"to": "BATCHKIT_TO", "key_file": "BATCHKIT_KEY_FILE", "known_hosts": "BATCHKIT_KNOWN_HOSTS",
@@ -61,8 +64,10 @@ def _deliver_table(config: Config) -> dict[str, Any]:
             raise ConfigError(f"{where}: [deliver] {key}: secrets never go in batchkit.toml; set "
                               "BATCHKIT_SFTP_PASSWORD or BATCHKIT_KEY_PASSPHRASE in the environment")
     table = config.table("deliver")
-    if table.get("timeout", 1) <= 0 or not 0 <= table.get("retries", 0) <= 20:
-        raise ConfigError(f"{where}: [deliver] timeout must be > 0 and retries between 0 and 20")
+    timeout = table.get("timeout", 1)
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT or not 0 <= table.get("retries", 0) <= 20:
+        raise ConfigError(f"{where}: [deliver] timeout must be > 0 seconds and at most {MAX_TIMEOUT:,} (not nan "
+                          "or inf), and retries between 0 and 20")
     return table
 
 
@@ -120,8 +125,9 @@ def _check_sftp_settings(s: DeliverySettings) -> None:
     if s.known_hosts is None:
         raise ConfigError("an sftp:// destination needs --known-hosts FILE pinning the server's host key "
                           "(get it with `ssh-keyscan -p PORT HOST`, then confirm the fingerprint with the partner)")
-    if not s.known_hosts.is_file():
-        raise ConfigError(f"known_hosts file {s.known_hosts} not found")
+    problem = file_problem(s.known_hosts)
+    if problem:
+        raise ConfigError(f"known_hosts file {s.known_hosts}: {problem}")
     try:
         text = s.known_hosts.read_bytes().decode("utf-8")
     except OSError as exc:
@@ -136,5 +142,6 @@ def _check_sftp_settings(s: DeliverySettings) -> None:
                               "pin the partner's key in a dedicated file of plain `[host]:port type key` lines")
     if s.key_file is None and not s.password:
         raise ConfigError("an sftp:// destination needs --key-file (or BATCHKIT_SFTP_PASSWORD in the environment)")
-    if s.key_file is not None and not s.key_file.is_file():
-        raise ConfigError(f"key file {s.key_file} not found")
+    problem = file_problem(s.key_file) if s.key_file is not None else None
+    if problem:
+        raise ConfigError(f"key file {s.key_file}: {problem}")

@@ -142,7 +142,7 @@ def _load_host_keys(client: paramiko.SSHClient, drop: SftpDrop, settings: Delive
     meets it (a bad hashed entry raises binascii.Error or AssertionError in the middle of connecting)."""
     where = drop.host if drop.port == 22 else f"[{drop.host}]:{drop.port}"
     try:
-        client.load_host_keys(str(settings.known_hosts))
+        _add_host_keys(client.get_host_keys(), settings.known_hosts)
         client.get_host_keys().lookup(where)
     except UnicodeDecodeError as exc:
         raise HostKeyError(f"known_hosts file {settings.known_hosts} is not a text file (not UTF-8 at byte "
@@ -152,6 +152,19 @@ def _load_host_keys(client: paramiko.SSHClient, drop: SftpDrop, settings: Delive
     except (paramiko.hostkeys.InvalidHostKey, paramiko.SSHException, ValueError, AssertionError) as exc:
         raise HostKeyError(f"cannot read known_hosts file {settings.known_hosts}: a malformed line "
                            f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})") from None
+
+
+def _add_host_keys(keys: paramiko.HostKeys, path: Any) -> None:
+    """The known_hosts lines of `path` (a byte-order mark a Windows editor wrote is not part of the first line)."""
+    with open(path, "rb") as fh:
+        text = fh.read().decode("utf-8").removeprefix("\ufeff")
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):  # as paramiko's own loader skips them
+            continue
+        entry = paramiko.hostkeys.HostKeyEntry.from_line(line)
+        if entry is not None and entry.key is not None:
+            for name in entry.hostnames:
+                keys.add(name, entry.key.get_name(), entry.key)
 
 
 class SftpConnector:

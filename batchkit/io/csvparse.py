@@ -17,6 +17,8 @@ from batchkit.io.quotes import Damage
 from batchkit.io.table import Table
 
 HEADER_WINDOW = 1 << 20  # characters read to find the header record
+CELL_LIMIT = 16 << 20  # characters one cell may hold (Shopify's Note Attributes pass 128 KiB, the csv default)
+csv.field_size_limit(CELL_LIMIT)
 
 
 def parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]:
@@ -126,7 +128,10 @@ def slow_records(text: str, header: list[str], delim: str, header_lines: int,
                 rows.append(ordinal)
                 lines.append(start)
     except csv.Error as exc:
-        found.append(finding("BK009", f"the rest of the file cannot be parsed as CSV ({exc})", row=ordinal + 1, line=prev + 1))
+        why = (f"a cell there holds more than {CELL_LIMIT >> 20} MiB, the most batchkit reads in one cell"
+               if "field larger than field limit" in str(exc) else f"it cannot be parsed as CSV ({exc})")
+        found.append(finding("BK009", f"the rest of the file from line {prev + 1} is not read: {why}",
+                             row=ordinal + 1, line=prev + 1))
     data = pd.DataFrame(kept, columns=range(width), dtype="str") if kept else pd.DataFrame(columns=range(width), dtype="str")
     table = Table("", header, data, np.array(rows, dtype=int), np.array(lines, dtype=int), found, delim,
                   header_lines, records=ordinal - 1)
@@ -154,6 +159,8 @@ def damage_finding(d: Damage, row: int, header: list[str]) -> Finding:
 
 def line_endings(data: bytes, ends: list[int] | None) -> list[Finding]:
     """BK016 when records end with both CRLF and LF (`ends`: the lines that end records; None: every line)."""
+    if data.find(b"\r") < 0:  # LF only: one memchr
+        return []
     crlf = data.count(b"\r\n")
     lf = data.count(b"\n") - crlf
     if not crlf or not lf or data.count(b"\r") != crlf:

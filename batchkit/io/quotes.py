@@ -35,21 +35,22 @@ class Damage:
 
 
 def well_formed(data: bytes, delimiter: str, start: int = 0) -> bool:
-    """True when every quote of `data[start:]` opens or closes a cell or escapes a quote (no damage possible)."""
+    """True when every quote of `data[start:]` opens or closes a cell or escapes a quote (no damage possible).
+
+    Quotes alternate, open, close, open...: an opening quote must follow a delimiter, a line break, a
+    quote (the second of an escaped "") or the start; a closing one must precede one of those or the end.
+    """
     if data.find(b'"', start) < 0:
         return True
     arr = np.frombuffer(data, dtype=np.uint8)[start:]  # a view: no copy of the file
     fine = np.zeros(256, dtype=bool)
     fine[[ord(delimiter), 0x0A, 0x0D, QUOTE]] = True  # what may stand before an opening / after a closing quote
     seen = 0
-    for start in range(0, len(arr), CHUNK):
-        quotes = np.flatnonzero(arr[start:start + CHUNK] == QUOTE) + start
-        opening = quotes[(np.arange(len(quotes)) + seen) % 2 == 0]
-        closing = quotes[(np.arange(len(quotes)) + seen) % 2 == 1]
+    for at in range(0, len(arr), CHUNK):
+        quotes = np.flatnonzero(arr[at:at + CHUNK] == QUOTE) + at
+        opening, closing = quotes[seen % 2::2], quotes[1 - seen % 2::2]
         seen += len(quotes)
-        if not fine[arr[opening[opening > 0] - 1]].all():
-            return False
-        if not fine[arr[closing[closing < len(arr) - 1] + 1]].all():
+        if not fine[arr[opening[opening > 0] - 1]].all() or not fine[arr[closing[closing < len(arr) - 1] + 1]].all():
             return False
     return seen % 2 == 0
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from batchkit.core.errors import InputError
+from batchkit.core.files import file_problem
 from batchkit.core.findings import Finding, finding
 from batchkit.io.csvparse import (
     HEADER_WINDOW,
@@ -57,6 +58,9 @@ def read_table(path: str | Path, sheet: str | None = None, header_hint: HeaderHi
 def read_input(path: str | Path) -> bytes:
     """A file's bytes (InputError with one line if it cannot be read: missing, a folder, a loop, ...)."""
     p = Path(path)
+    problem = file_problem(p)
+    if problem:
+        raise InputError(f"{p}: {problem}")
     try:
         return p.read_bytes()
     except FileNotFoundError:
@@ -171,10 +175,9 @@ def _repeated_header(table: Table) -> Table:
     """BK017 for every record that repeats the header row (two exports joined); such records are left out."""
     data = table.data
     names = [table.header[c].strip().casefold() if c < len(table.header) else "" for c in data.columns]
-    if data.empty or not any(names):
+    if data.empty or not names[0]:
         return table
-    first = data[data.columns[0]]
-    candidates = np.flatnonzero((first.str.strip().str.casefold() == names[0]).to_numpy(dtype=bool))
+    candidates = _candidates(data[data.columns[0]], table.header[data.columns[0]].strip())
     if len(candidates) == 0:
         return table
     rows = data.iloc[candidates]
@@ -193,3 +196,19 @@ def _repeated_header(table: Table) -> Table:
     table.data = data[keep].reset_index(drop=True)
     table.rows, table.lines = table.rows[keep], table.lines[keep]
     return table
+
+
+def _candidates(column: pd.Series, name: str) -> np.ndarray:
+    """Positions of cells that may equal `name` once trimmed and casefolded: as long as it in bytes or
+    padded with a space, and containing it in any case (Arrow kernels: no Python per cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = column.array.__arrow_array__() if hasattr(column.array, "__arrow_array__") else pa.array(column.astype(str))
+    near = pc.or_(pc.equal(pc.binary_length(cells), len(name.encode())),
+                  pc.or_(pc.starts_with(cells, " "), pc.ends_with(cells, " ")))
+    first = np.flatnonzero(np.asarray(near.to_numpy(zero_copy_only=False), dtype=bool))
+    if len(first) == 0:
+        return first
+    hit = pc.match_substring(cells.take(pa.array(first)), name, ignore_case=True)
+    return first[np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)]

@@ -33,8 +33,10 @@ def table_from_rows(path: str, records: list[Row], hint: Callable[[list[str]], b
     the header) cost nothing, and cells right of the header only make the row ragged (BK009).
     With `hint`, title rows above the real header are reported (BK015) and skipped.
     """
-    while records and not any(c.strip() for c in records[-1].texts):
-        records = records[:-1]
+    last = len(records)
+    while last and not any(c.strip() for c in records[last - 1].texts):  # one slice, not one copy per blank row
+        last -= 1
+    records = records[:last]
     if not records or records[0].number != 1 or not any(c.strip() for c in records[0].texts):
         return Table(path, [], pd.DataFrame(), np.empty(0, int), np.empty(0, int),
                      [finding("BK004", "the sheet is empty or its first row is blank: no header row", row=1, line=1)])

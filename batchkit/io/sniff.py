@@ -59,7 +59,7 @@ def _what(raw: bytes) -> tuple[str, str] | None:
             return kind, how
     if raw.startswith(_ZIP) and not is_workbook(raw):
         return _archive(raw)
-    start = raw.lstrip()[:64].lower()
+    start = raw[:4096].lstrip()[:64].lower()
     if start.startswith(_HTML):
         return "an HTML page (a web export saved as .xls or .csv)", f"open it in Excel and {_CSV}"
     if start.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in raw[:4096]:

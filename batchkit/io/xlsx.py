@@ -27,8 +27,12 @@ def is_xlsx(path: Path, raw: bytes) -> bool:
     return path.suffix.lower() in XLSX_SUFFIXES or raw[:4] == b"PK\x03\x04"
 
 
+EXCEL_DIGITS = 15  # significant digits Excel shows, and writes when it saves a sheet as CSV
+
+
 def cell_text(value: object) -> str:
-    """The text a cell shows, with numbers converted exactly (no float arithmetic)."""
+    """The text a cell shows: a number as Excel shows it (at most 15 significant digits, the shortest
+    decimal that round-trips there, so =19.99*3 is 59.97), converted without float arithmetic."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -42,8 +46,8 @@ def cell_text(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     try:
-        exact = Decimal(repr(value))  # shortest text that round-trips: 2723.8, not 2723.7999...
-    except ArithmeticError:
+        exact = Decimal(format(value, f".{EXCEL_DIGITS}g"))  # as Excel shows and saves it: 59.97, not 59.970000000000006
+    except (ArithmeticError, TypeError, ValueError):
         return str(value)
     if not exact.is_finite():
         return str(value)

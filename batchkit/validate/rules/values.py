@@ -158,8 +158,11 @@ def reason_accepted(s: pd.Series, *, reasons: frozenset[str]) -> pd.Series:
     return _blank(s) | s.isin(reasons) | s.eq("APPROVED") | _reset(s)  # RESET has its own finding (BK305)
 
 
+RESET_SPELLINGS = ("RESET", "reset", "Reset")  # what BK305 recognises (exact cells: isin stays vectorized)
+
+
 def _reset(s: pd.Series) -> pd.Series:
-    return s.str.strip().str.upper().eq("RESET")
+    return s.isin(RESET_SPELLINGS)
 
 
 @rule("BK304", message=lambda v, c: f"Reason {v!r} in a reset file: RESET is the only reason a reset takes (it "

@@ -1,0 +1,117 @@
+"""Hostile inputs end with a clear line or a finding, never a hang, a blow-up or a wrong message.
+Each test bounds its own time (these are hangs, not speed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import paramiko
+import pytest
+from click.testing import CliRunner
+
+from batchkit.cli import main
+from batchkit.core.config import load_config
+from batchkit.core.errors import ConfigError
+from batchkit.deliver.settings import resolve_settings
+from batchkit.deliver.sftp import _add_host_keys
+from batchkit.io.read import read_csv_bytes, read_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _batchkit(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "batchkit", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT)
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build", "--out", "OUT"]])
+def test_a_fifo_is_refused_at_once(tmp_path: Path, command: list[str]) -> None:
+    fifo = tmp_path / "exports_order-reversals.csv"
+    os.mkfifo(fifo)
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+    done = _batchkit(args[0], str(fifo), *args[1:], timeout=30)  # a FIFO nobody writes to would block forever
+    assert done.returncode == 2 and "is a FIFO (named pipe), not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_device_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    done = _batchkit("validate", "/dev/zero", timeout=30)  # reading it would never end
+    assert done.returncode == 2 and "/dev/zero: is a character device, not a regular file" in done.stderr
+
+
+def test_a_fifo_as_the_configuration_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "batchkit.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="is a FIFO"):
+        load_config(fifo)
+
+
+def test_trailing_rows_holding_a_space_cost_linear_time(tmp_path: Path) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["OrderId", "ActionTrackerId", "Amount", "Reason"])
+    sheet.append(["ORD-1", "2240", "0", "ITEM_RETURNED"])
+    for _ in range(100_000):  # was quadratic: 80,000 such rows took 20 s
+        sheet.append([" "])
+    book.save(tmp_path / "t_order-reversals.xlsx")
+    start = time.perf_counter()
+    table = read_table(tmp_path / "t_order-reversals.xlsx")
+    assert time.perf_counter() - start < 25  # linear: ~9 s here, most of it openpyxl; quadratic took ~40 s
+    assert table.data.values.tolist() == [["ORD-1", "2240", "0", "ITEM_RETURNED"]]
+
+
+def test_a_multi_line_cell_over_128_kib_is_read(tmp_path: Path) -> None:
+    note = "gift wrap please\n" * 12_000  # ~200 KiB: Python's csv module stops at 128 KiB by default
+    text = f'OrderId,ActionTrackerId,Amount,Reason,Note\nORD-1,2240,0,ITEM_RETURNED,"{note}"\nORD-2,2240,0,ITEM_RETURNED,x\n'
+    table = read_csv_bytes("n.csv", text.encode())
+    assert [f.code for f in table.findings] == [] and len(table.data) == 2 and table.data.iat[0, 4] == note
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e300", "-1"])
+def test_an_impossible_timeout_is_a_configuration_error(tmp_path: Path, value: str) -> None:
+    (tmp_path / "batchkit.toml").write_text(f"[deliver]\ntimeout = {value}\n")
+    with pytest.raises(ConfigError, match=r"timeout must be > 0 seconds and at most 3,600 \(not nan or inf\)"):
+        resolve_settings(load_config(tmp_path / "batchkit.toml"), {}, {})
+
+
+def test_a_key_file_that_is_a_folder_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "known_hosts").write_text("")
+    (tmp_path / "keydir").mkdir()
+    flags = {"to": "sftp://acme@127.0.0.1:2222/drop", "known_hosts": str(tmp_path / "known_hosts"),
+             "key_file": str(tmp_path / "keydir"), "state_dir": str(tmp_path / "state")}
+    with pytest.raises(ConfigError, match=r"key file .*keydir: is a directory, not a file"):
+        resolve_settings(load_config(None, cwd=tmp_path), flags, {})
+    flags["known_hosts"] = str(tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match=r"known_hosts file .*nowhere: no such file"):
+        resolve_settings(load_config(None, cwd=tmp_path), flags, {})
+
+
+def test_a_known_hosts_file_saved_with_a_bom_still_pins_its_key(tmp_path: Path) -> None:
+    key = paramiko.Ed25519Key.from_private_key_file(str(_ed25519(tmp_path)))
+    line = f"[127.0.0.1]:2222 {key.get_name()} {key.get_base64()}\n"
+    (tmp_path / "known_hosts").write_bytes(b"\xef\xbb\xbf# pinned with the partner\n" + line.encode())
+    keys = paramiko.HostKeys()
+    _add_host_keys(keys, tmp_path / "known_hosts")
+    assert keys.lookup("[127.0.0.1]:2222")[key.get_name()].get_base64() == key.get_base64()
+
+
+def _ed25519(tmp_path: Path) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
+    (tmp_path / "id").write_bytes(pem)
+    return tmp_path / "id"
+
+
+def test_validate_on_a_fifo_through_the_cli_runner_does_not_block(tmp_path: Path) -> None:
+    fifo = tmp_path / "p.csv"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(main, ["validate", str(fifo)])
+    assert result.exit_code == 2 and "is a FIFO" in result.stderr
