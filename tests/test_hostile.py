@@ -115,3 +115,41 @@ def test_validate_on_a_fifo_through_the_cli_runner_does_not_block(tmp_path: Path
     os.mkfifo(fifo)
     result = CliRunner().invoke(main, ["validate", str(fifo)])
     assert result.exit_code == 2 and "is a FIFO" in result.stderr
+
+
+def _batch(path: Path) -> Path:
+    from conftest_sftp import write_batch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_batch(path, 5)
+
+
+def test_ctrl_c_exits_130_not_the_findings_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchkit.deliver import delivery
+
+    def interrupted(*args: object, **kw: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(delivery, "deliver_files", interrupted)
+    batch = _batch(tmp_path / "files" / "acme_order-modifications.csv")
+    result = CliRunner().invoke(main, ["deliver", str(batch), "--to", str(tmp_path / "out"),
+                                       "--state-dir", str(tmp_path / "state")])
+    assert result.exit_code == 130 and "interrupted; running again is safe" in result.stderr
+    assert "Aborted!" not in result.output
+
+
+def test_a_name_too_long_for_its_temporary_name_is_refused_before_sending(tmp_path: Path) -> None:
+    batch = _batch(tmp_path / "files" / ("a" * 220 + "_order-modifications.csv"))  # 244 bytes: .NAME.part is 250
+    longer = _batch(tmp_path / "files" / ("b" * 227 + "_order-modifications.csv"))  # 251 bytes: .NAME.part is 257
+    args = ["--to", str(tmp_path / "out"), "--state-dir", str(tmp_path / "state")]
+    result = CliRunner().invoke(main, ["deliver", str(longer), *args])
+    assert result.exit_code == 2 and "the name is too long to deliver" in result.stderr and "attempt" not in result.output
+    assert CliRunner().invoke(main, ["deliver", str(batch), *args]).exit_code == 0
+
+
+def test_a_file_name_with_a_newline_stays_one_line(tmp_path: Path) -> None:
+    batch = _batch(tmp_path / "files" / "acme\nevil_order-modifications.csv")
+    result = CliRunner().invoke(main, ["deliver", str(batch), "--to", str(tmp_path / "out"),
+                                       "--state-dir", str(tmp_path / "state")])
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 1 and "acme\\x0aevil_order-modifications.csv" in result.output

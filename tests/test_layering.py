@@ -34,6 +34,16 @@ def modules(root: Path) -> dict[str, Path]:
     return found
 
 
+SHADOWED = ("batchkit.validate", "batchkit.build", "batchkit.deliver")  # names of the library's functions too
+
+
+def shadowed_imports(path: Path) -> list[int]:
+    """Lines of `import batchkit.validate.x [as y]`: `batchkit.validate` is the function validate(), so
+    the dotted form fails at run time; `from batchkit.validate import x` works."""
+    return [node.lineno for node in ast.walk(ast.parse(path.read_text(), str(path))) if isinstance(node, ast.Import)
+            for alias in node.names if alias.name.startswith(tuple(f"{s}." for s in SHADOWED))]
+
+
 def imports(path: Path, name: str, known: dict[str, Path]) -> list[tuple[str, int]]:
     """(imported module, line) for every import in the file, batchkit's and third-party alike."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -68,6 +78,8 @@ def problems(root: Path) -> list[str]:
         where = path.relative_to(root).as_posix()
         if layer(name)[1] not in (*LAYERS, ""):
             found.append(f"{where}: outside the capability packages ({', '.join(LAYERS)})")
+        found += [f"{where}:{line}: write `from batchkit.<package> import <module>`: batchkit.validate, .build "
+                  "and .deliver are also the library's functions" for line in shadowed_imports(path)]
         for target, line in imports(path, name, known):
             top = target.split(".")[0]
             owners = OWNERS.get(top)
@@ -155,10 +167,13 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
      "batchkit/core/a.py:1: imports batchkit/io/b.py (io), which is not below core"),
     ({"batchkit/validate/a.py": "def f():\n    from batchkit.build import b\n", "batchkit/build/b.py": ""},
      "batchkit/validate/a.py:2: imports batchkit/build/b.py (build), which is not below validate"),
-    ({"batchkit/deliver/a.py": "import batchkit.build.b\n", "batchkit/build/b.py": ""},
+    ({"batchkit/deliver/a.py": "from batchkit.build import b\n", "batchkit/build/b.py": ""},
      "batchkit/deliver/a.py:1: imports batchkit/build/b.py (build), which is not below deliver"),
     ({"batchkit/helpers.py": ""}, "batchkit/helpers.py: outside the capability packages "
                                    f"({', '.join(LAYERS)})"),
+    ({"batchkit/jobs/a.py": "import batchkit.deliver.b as b\n", "batchkit/deliver/b.py": ""},
+     "batchkit/jobs/a.py:1: write `from batchkit.<package> import <module>`: batchkit.validate, .build and .deliver "
+     "are also the library's functions"),
     ({"batchkit/render/a.py": "import click\n"},
      "batchkit/render/a.py:1: imports click, which only batchkit/cli/ may import"),
     ({"batchkit/deliver/a.py": "from paramiko import Transport\n"},

@@ -12,6 +12,7 @@ import sys
 import click
 
 from batchkit.core.errors import BatchkitError
+from batchkit.render.escape import printable
 
 CONFIG_HELP = "Configuration file (default ./batchkit.toml)."
 SHEET_HELP = "XLSX sheet to read (default: the first)."
@@ -55,6 +56,7 @@ def stdout_broken() -> bool:
 out = write_stdout
 
 
+INTERRUPTED_EXIT = 128 + 2  # what a shell reports for a process ended by SIGINT (Ctrl-C)
 BROKEN_PIPE_EXIT = 128 + 13  # what a shell reports for a process killed by SIGPIPE (`batchkit ... | head`)
 
 
@@ -73,9 +75,14 @@ class Command(click.Command):
         except BatchkitError as exc:
             if debug:
                 raise
-            click.echo(f"batchkit: error: {exc}", err=True)
+            click.echo(f"batchkit: error: {printable(str(exc))}", err=True)  # a file name's newline stays escaped
             ctx.exit(exc.exit_code)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, click.Abort):
+        except KeyboardInterrupt:  # Ctrl-C: the shell's code for SIGINT, not 1 (which means "findings")
+            if debug:
+                raise
+            click.echo("batchkit: interrupted; running again is safe: the ledger knows what was sent", err=True)
+            ctx.exit(INTERRUPTED_EXIT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except (StdoutError, OSError) as exc:
             error = exc.error if isinstance(exc, StdoutError) else exc

@@ -7,6 +7,7 @@ failures are retried over a fresh session with capped exponential backoff and ji
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from pathlib import Path
@@ -28,6 +29,8 @@ from batchkit.deliver.records import DeliveryResult, LedgerEntry, Outgoing, sha2
 from batchkit.deliver.settings import DeliverySettings
 from batchkit.deliver.targets import Connector, Destination, Session
 
+NAME_MAX = 255  # bytes of one file name, locally and on OpenSSH's servers
+
 
 def _outgoing(paths: list[Path]) -> list[Outgoing]:
     items, names = [], set()
@@ -47,6 +50,9 @@ def _outgoing(paths: list[Path]) -> list[Outgoing]:
                              "impact.com's drop: rename the file")
         if name in names:
             raise UsageError(f"{path}: two files named {name} in one delivery")
+        if len(os.fsencode(f".{name}.part")) > NAME_MAX:
+            raise UsageError(f"{path}: the name is too long to deliver: its temporary name .NAME.part would pass "
+                             f"{NAME_MAX} bytes; rename it to at most {NAME_MAX - 6} bytes")
         names.add(name)
         try:
             digest, size = sha256_file(path)

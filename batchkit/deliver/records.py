@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from batchkit.render.escape import printable
+
 __all__ = ["DeliveryResult", "LedgerEntry", "Outgoing", "sha256_file", "utc_now"]
 
 
@@ -76,7 +78,10 @@ class DeliveryResult:
     entry: LedgerEntry | None = None
 
     def describe(self) -> str:
-        """One line for people."""
+        """One line for people (control characters of a file name written as \\xNN)."""
+        return printable(self._describe())
+
+    def _describe(self) -> str:
         size = f"{self.size:,} bytes"
         if self.outcome == "delivered":
             tries = "" if self.attempts <= 1 else f", {self.attempts} attempts"

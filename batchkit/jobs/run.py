@@ -32,6 +32,7 @@ from batchkit.deliver.settings import DeliverySettings, resolve_settings
 from batchkit.deliver.targets import parse_destination
 from batchkit.io.write import folder_problem
 from batchkit.jobs.settings import load_run_settings
+from batchkit.render.escape import printable
 from batchkit.render.text import render_text
 
 
@@ -59,7 +60,7 @@ class Log:
 
     def __call__(self, message: str) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        print(f"{stamp} batchkit {message}", file=self.stream, flush=True)
+        print(f"{stamp} batchkit {printable(message)}", file=self.stream, flush=True)  # a name with a newline stays one line
 
 
 def matching_inputs(patterns: tuple[str, ...]) -> list[Path]:
