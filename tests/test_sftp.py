@@ -30,7 +30,7 @@ from batchkit.deliver.errors import (
     UnsupportedServer,
 )
 from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.records import DeliveryResult
+from batchkit.deliver.records import DeliveryResult, sha256_file
 from batchkit.deliver.settings import DeliverySettings
 from batchkit.deliver.targets import parse_destination
 
@@ -235,16 +235,16 @@ def test_gives_up_after_the_configured_retries(sshd_server: SshServer, drop: Pat
 
 def test_interrupted_final_rename_is_resolved_on_the_next_attempt(sshd_server: SshServer, drop: Path, settings,
                                                                   batch, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sftp_module._Client.posix_rename
+    real = sftp_module._Client.hardlink
     calls = []
 
-    def rename_then_die(self: Any, old: str, new: str) -> None:
+    def link_then_die(self: Any, old: str, new: str) -> None:
         calls.append(new)
         real(self, old, new)
         if len(calls) == 1:
-            raise EOFError()  # the server renamed, but the answer never arrived
+            raise EOFError()  # the server linked, but the answer never arrived
 
-    monkeypatch.setattr(sftp_module._Client, "posix_rename", rename_then_die)
+    monkeypatch.setattr(sftp_module._Client, "hardlink", link_then_die)
     f = batch(20)
     (result,) = _send([f], sshd_server.url(drop), settings)
     assert result.outcome == "delivered" and result.attempts == 2 and len(calls) == 1  # not renamed twice
@@ -253,14 +253,14 @@ def test_interrupted_final_rename_is_resolved_on_the_next_attempt(sshd_server: S
 
 def test_interrupted_rename_with_the_file_gone_is_reported_uncertain(sshd_server: SshServer, drop: Path, settings,
                                                                      batch, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sftp_module._Client.posix_rename
+    real = sftp_module._Client.hardlink
 
-    def rename_pickup_die(self: Any, old: str, new: str) -> None:
+    def link_pickup_die(self: Any, old: str, new: str) -> None:
         real(self, old, new)
         Path(new).unlink()  # the partner's poller took it at once
         raise EOFError()
 
-    monkeypatch.setattr(sftp_module._Client, "posix_rename", rename_pickup_die)
+    monkeypatch.setattr(sftp_module._Client, "hardlink", link_pickup_die)
     f = batch(20)
     with pytest.raises(UncertainDelivery, match="may have picked it up") as info:
         _send([f], sshd_server.url(drop), settings)
@@ -392,3 +392,51 @@ def test_an_encrypted_key_needs_its_passphrase_from_the_environment(sshd_server:
         _send([f], sshd_server.url(drop), replace(settings, key_file=path, passphrase="nope"))
     (result,) = _send([f], sshd_server.url(drop), replace(settings, key_file=path, passphrase="open sesame"))
     assert result.outcome == "delivered"
+
+
+# ------------------------------------------------------------------ never overwrite; recover an interrupted link
+
+def test_a_file_appearing_under_the_name_during_the_upload_is_not_overwritten(sshd_server: SshServer, drop: Path,
+                                                                               settings, batch,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    real = sftp_module.SftpSession._upload
+
+    def upload_while_someone_writes(self: Any, item: Any, part: str) -> None:
+        real(self, item, part)
+        (drop / item.name).write_text("the partner's own file\n")  # appears after our probe, before our link
+
+    monkeypatch.setattr(sftp_module.SftpSession, "_upload", upload_while_someone_writes)
+    f = batch(30)
+    with pytest.raises(RemotePathError, match="appeared on .* while delivering: not overwritten") as info:
+        _send([f], sshd_server.url(drop), settings)
+    assert info.value.exit_code == 3 and info.value.attempts == 1
+    assert (drop / f.name).read_text() == "the partner's own file\n" and _listing(drop) == [f.name]  # no temporary left
+
+
+def test_without_hardlink_the_server_is_still_used_with_posix_rename(settings, batch, tmp_path: Path) -> None:
+    require_sshd()
+    server = start_sshd(sftp_flags="-P hardlink@openssh.com")
+    try:
+        target = server.root / "in"
+        target.mkdir()
+        s = replace(settings, known_hosts=server.known_hosts(tmp_path / "kh"), key_file=server.client_key)
+        f = batch(5)
+        (result,) = _send([f], server.url(target), s)
+        assert result.outcome == "delivered" and _listing(target) == [f.name]
+        assert (target / f.name).read_bytes() == f.read_bytes()
+    finally:
+        server.stop()
+
+
+def test_a_run_killed_after_the_link_is_recovered_on_sftp(sshd_server: SshServer, drop: Path, settings, batch) -> None:
+    f = batch(20)
+    digest, size = sha256_file(f)
+    url = parse_destination(sshd_server.url(drop)).url
+    ledger = Ledger(settings.state_dir)
+    ledger.update(ledger.begin(f.name, digest, size, url), "committing")  # killed right after the link
+    ledger.close()
+    (drop / f.name).write_bytes(f.read_bytes())
+    (drop / f".{f.name}.commit").write_bytes(f.read_bytes())
+    (result,) = _send([f], sshd_server.url(drop), settings)
+    assert result.outcome == "skipped" and "recorded as delivered now" in result.describe()
+    assert _listing(drop) == [f.name] and Ledger(settings.state_dir).entries()[-1].outcome == "delivered"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import replace
 import time
 from pathlib import Path
 from typing import Any
@@ -132,13 +133,16 @@ def _preview(item: Outgoing, dest: Destination, ledger: Ledger, resend: bool) ->
         return _result(item, dest, "would-send")
     if before.outcome == "delivered":
         return _result(item, dest, "would-skip", at=before.finished_at, entry=before)
-    return _result(item, dest, "uncertain", error=_uncertain(item, dest, before), entry=before)
+    return _result(item, dest, "uncertain", entry=before,
+                   error=f"an earlier delivery of this content ({before.name}) was interrupted during its final rename: "
+                         "a real run looks at the drop first (the file there counts as delivered; only its .part: "
+                         "sent again; neither: you are asked to check with the partner)")
 
 
 def _uncertain(item: Outgoing, dest: Destination, entry: LedgerEntry) -> str:
     return (f"an earlier delivery of this content ({entry.name}) to {dest.url} was interrupted during its final "
-            f"rename on {entry.finished_at or entry.started_at}: the partner may already have it; ask them, "
-            "then run with --resend to send it again")
+            f"rename on {entry.finished_at or entry.started_at}, and the drop holds neither the file nor its .part: "
+            "the partner may already have it; ask them, then run with --resend to send it again")
 
 
 class _Run:
@@ -159,9 +163,9 @@ class _Run:
         if before is not None and before.outcome == "delivered":
             return _result(item, self.dest, "skipped", at=before.finished_at, entry=before)
         if before is not None:
-            exc = UncertainDelivery(_uncertain(item, self.dest, before))
-            exc.results = [_result(item, self.dest, "uncertain", error=str(exc), entry=before)]
-            raise exc
+            recovered = self._recover(item, before)
+            if recovered is not None:
+                return recovered
         entry_id = self.ledger.begin(item.name, item.sha256, item.size, self.dest.url)
         started = time.monotonic()
         try:
@@ -176,6 +180,35 @@ class _Run:
         entry = self.ledger.update(entry_id, "delivered", attempts=attempts, remote=remote)
         return _result(item, self.dest, "delivered", attempts=attempts, at=entry.finished_at, remote=remote,
                        seconds=time.monotonic() - started, entry=entry)
+
+    def _recover(self, item: Outgoing, before: LedgerEntry) -> DeliveryResult | None:
+        """An earlier delivery of this content was interrupted during its final rename: look at the drop.
+
+        The file there under the earlier name with this content: it was delivered (recorded now). Only
+        its .part there: the rename never happened, so send again (None). Otherwise (gone, or another
+        file under the name) refuse to guess: the partner may have picked it up.
+        """
+        earlier = replace(item, name=before.name)
+        try:
+            if self.session is None:
+                self.session = self.connector.connect()
+            state = self.session.probe(earlier)
+        except DeliveryError as exc:
+            exc.results = [_result(item, self.dest, "failed", error=str(exc), entry=before)]
+            raise
+        if state == "same":
+            self.session.discard(earlier)  # killed between the link and the unlink: the .part is ours
+            entry = self.ledger.update(before.id, "delivered", remote=self.dest.remote(before.name),
+                                       error="recovered: the interrupted final rename had completed")
+            return _result(item, self.dest, "skipped", at=entry.finished_at, entry=entry,
+                           note="the interrupted delivery had completed: recorded as delivered now")
+        if state == "part":
+            self.ledger.update(before.id, "failed", error="recovered: the final rename never happened (only the "
+                               ".part was in the drop); sent again")
+            return None
+        refused = UncertainDelivery(_uncertain(item, self.dest, before))
+        refused.results = [_result(item, self.dest, "uncertain", error=str(refused), entry=before)]
+        raise refused
 
     def _send(self, item: Outgoing, entry_id: int) -> tuple[str, int]:
         committing = False
@@ -194,6 +227,7 @@ class _Run:
                 if committing:  # the last attempt died during the rename: did it happen?
                     state = self.session.probe(item)
                     if state == "same":
+                        self.session.discard(item)  # the link happened: our temporary is left over
                         return self.dest.remote(item.name), attempt
                     if state != "part":
                         raise UncertainDelivery(f"the connection broke during the final rename of {item.name} and "

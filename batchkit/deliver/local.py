@@ -70,13 +70,13 @@ class LocalSession:
         self.folder = folder
 
     def probe(self, item: Outgoing) -> str:
-        final, part = self.folder / item.name, self.folder / f".{item.name}.part"
+        final, part, staged = (self.folder / n for n in (item.name, f".{item.name}.part", f".{item.name}.commit"))
         try:
             if final.exists():
                 if not final.is_file():
                     return "different"
                 return "same" if sha256_file(final) == (item.sha256, item.size) else "different"
-            return "part" if part.exists() else "absent"
+            return "committing" if staged.exists() else "part" if part.exists() else "absent"
         except OSError as exc:
             raise RemotePathError(f"cannot check {final}: {exc.strerror or exc}") from None
 
@@ -99,9 +99,13 @@ class LocalSession:
                 digest = _copy(src, os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666))
             if digest != item.sha256:
                 raise PermanentError(f"{item.path} changed while it was being delivered: nothing was delivered")
-            commit()
-            doing = f"cannot link {part.name} to {final}"
-            os.link(part, final)  # fails if the name appeared meanwhile: never clobbers
+            staged = self.folder / f".{item.name}.commit"
+            doing = f"cannot rename {part.name} to {staged.name}"
+            os.replace(part, staged)  # our own names only; the link is asked for only after commit()
+            part = staged
+            commit()  # the ledger says "committing": from here a .commit alone may mean the link happened
+            doing = f"cannot link {staged.name} to {final}"
+            os.link(staged, final)  # fails if the name appeared meanwhile: never clobbers
         except FileExistsError:
             raise RemotePathError(f"{final} appeared while delivering: not overwritten") from None
         except OSError as exc:
@@ -112,6 +116,12 @@ class LocalSession:
                     part.unlink()
         _fsync_dir(self.folder)
         return str(final)
+
+    def discard(self, item: Outgoing) -> None:
+        for part in (self.folder / f".{item.name}.part", self.folder / f".{item.name}.commit"):
+            with contextlib.suppress(OSError):
+                if part.is_file() and not part.is_symlink():
+                    part.unlink()
 
     def close(self) -> None:
         pass

@@ -76,10 +76,12 @@ class DeliveryResult:
     seconds: float = 0.0
     error: str | None = None
     entry: LedgerEntry | None = None
+    note: str | None = None  # said after the line (e.g. how an interrupted delivery was recovered)
 
     def describe(self) -> str:
         """One line for people (control characters of a file name written as \\xNN)."""
-        return printable(self._describe())
+        line = self._describe()
+        return printable(f"{line} ({self.note})" if self.note else line)
 
     def _describe(self) -> str:
         size = f"{self.size:,} bytes"

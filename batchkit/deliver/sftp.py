@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import paramiko
 from paramiko.message import Message
-from paramiko.sftp import CMD_INIT, CMD_VERSION, SFTPError
+from paramiko.sftp import CMD_EXTENDED, CMD_INIT, CMD_VERSION, SFTPError
 
 from batchkit.deliver.errors import (
     AuthError,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # named in annotations only
     from batchkit.deliver.targets import SftpDrop
 
 POSIX_RENAME = "posix-rename@openssh.com"
+HARDLINK = "hardlink@openssh.com"  # link(2) on the server: fails when the final name exists (never overwrites)
 _SFTP_VERSION = 3
 _AEAD_FIRST = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 _WRITE_HEADER = 25  # SFTP WRITE: length, type, id, handle length, offset, data length (+ the handle itself)
@@ -78,6 +79,10 @@ class _Client(paramiko.SFTPClient):
             extensions[name] = reply.get_binary()
         self.server_extensions = extensions
         return int(version)
+
+    def hardlink(self, oldpath: str, newpath: str) -> None:
+        """OpenSSH's hardlink@openssh.com extension (paramiko has none): `newpath` must not exist."""
+        self._request(CMD_EXTENDED, HARDLINK, self._adjust_cwd(oldpath), self._adjust_cwd(newpath))
 
 
 class _UnknownHost(paramiko.SSHException):
@@ -263,6 +268,8 @@ class SftpSession:
         with self._mapped(f"checking {final}"):
             size = self._size(final)
             if size is None:
+                if self._size(self._staged(item.name)) is not None:
+                    return "committing"
                 return "absent" if self._size(self._part(item.name)) is None else "part"
             if size != item.size:
                 return "different"
@@ -272,14 +279,25 @@ class SftpSession:
                 return "absent"
         return "same" if same else "different"
 
+    def discard(self, item: Outgoing) -> None:
+        """Remove our .NAME.part and .NAME.commit of `item` if they are there."""
+        self._discard(self._part(item.name))
+        self._discard(self._staged(item.name))
+
     def _part(self, name: str) -> str:
         return self.drop.remote(f".{name}.part")
 
+    def _staged(self, name: str) -> str:
+        """Where the .part goes once the ledger says "committing": its presence means the link may have happened."""
+        return self.drop.remote(f".{name}.commit")
+
     def put(self, item: Outgoing, commit: Callable[[], None]) -> str:
-        """Pipelined upload to .NAME.part, size and hash check, then posix-rename to NAME."""
+        """Pipelined upload to .NAME.part, size and hash check, rename to .NAME.commit, then hardlink to NAME
+        (fails if NAME exists) and remove .NAME.commit; without hardlink@openssh.com, posix-rename to NAME."""
         final, part = self.drop.remote(item.name), self._part(item.name)
         state = self.probe(item)
         if state == "same":
+            self._discard(self._staged(item.name))  # an earlier attempt linked it and lost the answer
             return final  # identical content already waits under that name: nothing to send
         if state == "different":
             raise RemotePathError(f"{final} already exists on {self.drop.host} with different content (not picked "
@@ -289,14 +307,41 @@ class SftpSession:
         except PermanentError:
             self._discard(part)
             raise
+        if HARDLINK in self.sftp.server_extensions:
+            staged = self._staged(item.name)
+            try:
+                with self._mapped(f"renaming {posixpath.basename(part)} to {posixpath.basename(staged)}"):
+                    self.sftp.posix_rename(part, staged)  # our own names only; the link comes after commit()
+            except PermanentError:
+                self._discard(part)
+                raise
+            commit()  # the ledger says "committing": from here a .commit alone may mean the link happened
+            self._link(staged, final)
+            return final
         commit()
-        try:
+        try:  # without hardlink: posix-rename replaces a file that appeared under the name during the upload
             with self._mapped(f"renaming {posixpath.basename(part)} to {item.name}"):
                 self.sftp.posix_rename(part, final)
         except PermanentError:  # the server answered "no": nothing was renamed
             self._discard(part)
             raise
         return final
+
+    def _link(self, part: str, final: str) -> None:
+        """Link .NAME.part to NAME (fails if NAME exists: never overwrites), then remove the .part."""
+        try:
+            with self._mapped(f"linking {posixpath.basename(part)} to {posixpath.basename(final)}"):
+                try:
+                    self.sftp.hardlink(part, final)
+                except OSError:
+                    if self._size(final) is not None:  # the server said no because the name is taken
+                        raise RemotePathError(f"{final} appeared on {self.drop.host} while delivering: not "
+                                              "overwritten; rename your file or ask the partner") from None
+                    raise
+        except PermanentError:
+            self._discard(part)
+            raise
+        self._discard(part)
 
     def _upload(self, item: Outgoing, part: str) -> None:
         digest = hashlib.sha256()

@@ -25,10 +25,14 @@ class Session(Protocol):
     """An open connection to a destination."""
 
     def probe(self, item: Outgoing) -> str:
-        """'same', 'different' (final name taken), 'part' (only the temporary exists) or 'absent'."""
+        """'same', 'different' (final name taken), 'committing' (only `.NAME.commit`: the final link may have
+        happened), 'part' (only `.NAME.part`: it never did) or 'absent'."""
 
     def put(self, item: Outgoing, commit: Callable[[], None]) -> str:
         """Write `.NAME.part`, verify, call `commit()`, rename to NAME; return the final path."""
+
+    def discard(self, item: Outgoing) -> None:
+        """Remove batchkit's own `.NAME.part` / `.NAME.commit` of `item` if there (never anything else)."""
 
     def close(self) -> None:
         """Close the connection."""
