@@ -153,3 +153,22 @@ def test_a_file_name_with_a_newline_stays_one_line(tmp_path: Path) -> None:
                                        "--state-dir", str(tmp_path / "state")])
     assert result.exit_code == 0
     assert result.output.count("\n") == 1 and "acme\\x0aevil_order-modifications.csv" in result.output
+
+
+def test_thousands_of_item_groups_are_read_whole_and_in_bounded_time(tmp_path: Path) -> None:
+    groups = 4000  # 20,002 columns: a header line of ~230 KB and one frame column per group field
+    fields = ("Sku", "Amount", "Quantity", "Category", "Reason")
+    head = ["OrderId", "ActionTrackerId"] + [f"{f}{'' if g == 1 else g}" for g in range(1, groups + 1) for f in fields]
+    row = ["ORD-1", "2240"] + [v for g in range(1, groups + 1) for v in (f"S{g}", "1.00", "1", "c", "ITEM_RETURNED")]
+    (tmp_path / "w_item-modifications.csv").write_text(",".join(head) + "\n" + ",".join(row) + "\n")
+    start = time.perf_counter()
+    done = CliRunner().invoke(main, ["validate", str(tmp_path / "w_item-modifications.csv")])
+    assert done.exit_code == 0, done.output  # one frame per group made this ~28 s; column-wise it is ~12 s
+    assert time.perf_counter() - start < 60
+
+
+def test_a_header_longer_than_a_megabyte_is_read_whole() -> None:
+    names = ["OrderId", "ActionTrackerId", "Amount", "Reason"] + [f"Extra{i}" for i in range(120_000)]
+    text = ",".join(names) + "\n" + ",".join(["ORD-1", "2240", "0", "ITEM_RETURNED"] + [""] * 120_000) + "\n"
+    table = read_csv_bytes("h.csv", text.encode())
+    assert len(table.header) == len(names) and not [f for f in table.findings if f.code == "BK009"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from glob import escape as glob_escape
 from pathlib import Path
 
 from batchkit.core.errors import InputError
@@ -43,3 +44,15 @@ def _archive(result: DeliveryResult, entry: LedgerEntry, archive_dir: Path) -> P
     tmp.write_text(json.dumps(doc, indent=2) + "\n")
     os.replace(tmp, meta)
     return target
+
+
+def archived(archive_root: Path, entry: LedgerEntry) -> bool:
+    """True when a ledger entry's file is in the archive already, in any day's folder (by its JSON)."""
+    for meta in archive_root.glob(f"*/{glob_escape(Path(entry.name).stem)}*.json"):
+        try:
+            doc = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("entry"), dict) and doc["entry"].get("id") == entry.id:
+            return True
+    return False

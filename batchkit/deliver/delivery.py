@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import replace
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,7 @@ def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettin
     results: list[DeliveryResult] = []
     with ledger.locked(settings.lock_wait):
         try:
+            run.remove_leftovers()
             for item in items:
                 results.append(run.deliver(item, resend))
         except DeliveryError as exc:
@@ -180,6 +181,15 @@ class _Run:
         entry = self.ledger.update(entry_id, "delivered", attempts=attempts, remote=remote)
         return _result(item, self.dest, "delivered", attempts=attempts, at=entry.finished_at, remote=remote,
                        seconds=time.monotonic() - started, entry=entry)
+
+    def remove_leftovers(self) -> None:
+        """Remove the .part files that killed uploads of ours left in the drop (by the ledger's record of
+        them: never anyone else's), and say so in the ledger."""
+        for entry in self.ledger.interrupted_uploads(self.dest.url):
+            if self.session is None:
+                self.session = self.connector.connect()
+            self.session.discard(Outgoing(Path(entry.name), entry.name, entry.size, entry.sha256))
+            self.ledger.update(entry.id, "failed", error=f"{entry.error}; its temporary was removed from the drop")
 
     def _recover(self, item: Outgoing, before: LedgerEntry) -> DeliveryResult | None:
         """An earlier delivery of this content was interrupted during its final rename: look at the drop.

@@ -29,6 +29,7 @@ from batchkit.deliver.records import LedgerEntry, utc_now
 from batchkit.io.write import folder_problem
 
 DB_NAME = "ledger.sqlite3"
+INTERRUPTED_UPLOAD = "interrupted during the upload (nothing was renamed)"
 APPLICATION_ID = 0x424B4C47  # "BKLG" in SQLite's header: this file is batchkit's ledger
 LOCK_NAME = "deliver.lock"
 
@@ -166,7 +167,7 @@ class Ledger:
         assert db is not None
         now = utc_now()
         db.execute("UPDATE deliveries SET outcome = 'failed', finished_at = ?, error = ? WHERE outcome = 'sending'",
-                   (now, "interrupted during the upload (nothing was renamed)"))
+                   (now, INTERRUPTED_UPLOAD))
         db.execute("UPDATE deliveries SET outcome = 'unknown', finished_at = ?, error = ? WHERE outcome = 'committing'",
                    (now, "interrupted during the final rename: the partner may have the file"))
 
@@ -208,6 +209,12 @@ class Ledger:
         if not rows:
             raise KeyError(entry_id)
         return LedgerEntry(*rows[0])
+
+    def interrupted_uploads(self, destination: str) -> list[LedgerEntry]:
+        """Uploads to `destination` that a killed run left half done (their .part may still be in the drop)."""
+        rows = self._rows(f"SELECT {_COLUMNS} FROM deliveries WHERE destination = ? AND outcome = 'failed' "
+                          "AND error = ? ORDER BY id", (destination, INTERRUPTED_UPLOAD), create=False)
+        return [LedgerEntry(*row) for row in rows]
 
     def entries(self) -> list[LedgerEntry]:
         """Every entry, oldest first."""

@@ -23,7 +23,7 @@ csv.field_size_limit(CELL_LIMIT)
 
 def parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]:
     """The header record, the delimiter to use, findings, and the header's physical line count."""
-    reader = csv.reader(io.StringIO(text[:HEADER_WINDOW], newline=""))
+    reader = csv.reader(io.StringIO(text[:max(HEADER_WINDOW, _first_line_end(text))], newline=""))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -42,8 +42,13 @@ def parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]:
     return header, ",", [], reader.line_num
 
 
+def _first_line_end(text: str) -> int:
+    """Where the first physical line ends (a header longer than HEADER_WINDOW is still read whole)."""
+    return min(p for p in (text.find("\n"), text.find("\r"), len(text)) if p >= 0) + 1
+
+
 def _reparse_header(text: str, delim: str) -> tuple[list[str], int]:
-    reader = csv.reader(io.StringIO(text[:HEADER_WINDOW], newline=""), delimiter=delim)
+    reader = csv.reader(io.StringIO(text[:max(HEADER_WINDOW, _first_line_end(text))], newline=""), delimiter=delim)
     return next(reader, [""]), reader.line_num
 
 

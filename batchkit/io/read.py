@@ -79,7 +79,8 @@ def read_csv_bytes(path: str, raw: bytes, header_hint: HeaderHint | None = None)
     text: str | None = None
     found: list[Finding] = []
     if raw.isascii() and b"\x00" not in raw[:4096]:  # plain ASCII is UTF-8 without a BOM: only the header window needs text
-        head = raw[:HEADER_WINDOW].decode("ascii")
+        end = min(p for p in (raw.find(b"\n"), raw.find(b"\r"), len(raw)) if p >= 0)
+        head = raw[:max(HEADER_WINDOW, end + 1)].decode("ascii")  # a header line longer than the window is read whole
     else:
         text, found = decode(raw, path)
         head = text

@@ -24,13 +24,15 @@ from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError, InputError
 from batchkit.core.findings import FileReport, Report
 from batchkit.core.names import UNSAFE, without_kind_ids
-from batchkit.deliver.archive import archive
+from batchkit.deliver.archive import archive, archived
 from batchkit.deliver.delivery import deliver_files
 from batchkit.deliver.errors import ArchiveError, DeliveryError, InvalidFiles, LockBusy
 from batchkit.deliver.ledger import Ledger
+from batchkit.deliver.records import DeliveryResult
 from batchkit.deliver.settings import DeliverySettings, resolve_settings
 from batchkit.deliver.targets import parse_destination
 from batchkit.io.write import folder_problem
+from batchkit.jobs import staging
 from batchkit.jobs.settings import load_run_settings
 from batchkit.render.escape import printable
 from batchkit.render.text import render_text
@@ -108,7 +110,17 @@ def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | 
     if not summary.inputs:
         say(f"run: no export matches {', '.join(job.inputs)}: nothing to do")
         return summary
-    stage = _make_stage(delivery.state_dir, now)
+    with staging.stage(delivery.state_dir, now) as folder:
+        if not dry_run:
+            staging.settle_interrupted(delivery.state_dir, folder, parse_destination(delivery.to).url, job.archive,
+                                       day, say)
+        return _stage_and_deliver(summary, folder, config, build_settings, delivery, now, day, dry_run, say)
+
+
+def _stage_and_deliver(summary: RunSummary, stage: Path, config: Config, build_settings: BuildSettings,
+                       delivery: DeliverySettings, now: datetime, day: Path, dry_run: bool,
+                       say: Callable[[str], None]) -> RunSummary:
+    """Build every export into `stage`, then deliver and archive; `stage` is removed unless it must be kept."""
     keep = False
     try:
         prefixes = export_prefixes(summary.inputs, build_settings.prefix)
@@ -144,17 +156,6 @@ def _check_places(config: Config, delivery: DeliverySettings, day: Path) -> None
                           "set it to a writable folder")
 
 
-def _make_stage(state_dir: Path, now: datetime) -> Path:
-    stage = state_dir / "staging" / now.strftime("%Y%m%dT%H%M%S%fZ")
-    try:
-        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        stage.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create the staging folder {stage} in the state directory: "
-                          f"{exc.strerror or exc}") from None
-    return stage
-
-
 def _build(export: Path, stage: Path, config: Config, settings: BuildSettings, now: datetime, summary: RunSummary,
            say: Callable[[str], None]) -> bool:
     """Build one export into the staging folder; False (exit 1 set, findings shown) when it has problems."""
@@ -183,6 +184,11 @@ def _as_report(files: list[FileReport]) -> Report:
     return Report(list(files))
 
 
+def _unarchived_skip(result: DeliveryResult, archive_root: Path) -> bool:
+    """A file skipped as delivered that is not in the archive: an interrupted run delivered it, then died."""
+    return result.outcome == "skipped" and result.entry is not None and not archived(archive_root, result.entry)
+
+
 def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run: bool, say: Callable[[str], None]) -> bool:
     """Deliver the built files and archive each one delivered; True when a delivered file could not be archived."""
     dest = parse_destination(delivery.to)
@@ -203,9 +209,9 @@ def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run
     for result in results:
         say(f"deliver: {result.describe()}")
         summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
-        if result.outcome == "delivered":
+        if result.outcome == "delivered" or _unarchived_skip(result, day.parent):
             try:
-                summary.archived.append(archive(result, day))
+                summary.archived.append(archive(replace(result, name=result.entry.name) if result.entry else result, day))
             except (ArchiveError, InputError) as exc:
                 unarchived = True
                 say(f"archive: failed: {exc}")

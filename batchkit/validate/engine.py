@@ -125,7 +125,12 @@ def _cell(table: Table, usable: dict[tuple[str, int], Column], field: str, group
     n = len(table.data)
     if col is None:
         return empty_text(n)
-    return table.data[col.position].fillna("").reset_index(drop=True)
+    cells = table.data[col.position]
+    if cells.hasnans:  # readers give text cells, but a Table built by hand may hold missing values
+        cells = cells.fillna("")
+    if not isinstance(cells.index, pd.RangeIndex) or cells.index.start != 0 or cells.index.step != 1:
+        cells = cells.reset_index(drop=True)
+    return cells
 
 
 def build_frames(table: Table, kind: Kind, usable: dict[tuple[str, int], Column]) -> Frames:
@@ -162,28 +167,36 @@ def build_frames(table: Table, kind: Kind, usable: dict[tuple[str, int], Column]
 
 
 def _melt(table: Table, kind: Kind, usable: dict[tuple[str, int], Column], rec: pd.DataFrame) -> pd.DataFrame:
-    """The long form: one record per used item group (group 1 always, to catch rows without items)."""
-    lay = layout()
+    """The long form: one record per used item group (group 1 always, to catch rows without items).
+
+    Built column by column (one concatenation per field, group after group), so a file with thousands
+    of item groups costs one pass, not one frame per group.
+    """
     groups = sorted({g for f, g in usable if f in kind.fields} | {1})
+    n, many = len(rec), len(groups)
     dup = repeats(rec).to_numpy()
-    parts, used = [], []
-    for g in groups:
-        part = pd.DataFrame({f: _cell(table, usable, f, g) for f in kind.fields})
-        used.append(np.ones(len(part), dtype=bool) if g == 1 else np.logical_or.reduce(
-            [~_blank(part[f]).to_numpy() for f in kind.fields]))
-        for f in lay.identifiers:
-            part[f] = rec[f]
-        part["_rec"] = np.arange(len(part))
-        part["_group"] = g
-        part["_dup"] = dup
-        part[KEY] = rec[KEY]
-        parts.append(part)
-    candidates = sku_repeats_by_group(rec, dup, [part["Sku"] for part in parts])
-    for i, part in enumerate(parts):
-        if candidates is not None:
-            part[SKU_REPEATED] = candidates[i]
-        parts[i] = part if used[i].all() else part[used[i]]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    long = pd.DataFrame({f: pd.concat([_cell(table, usable, f, g) for g in groups], ignore_index=True)
+                         for f in kind.fields})
+    for f in layout().identifiers:
+        long[f] = _tiled(rec[f], many)
+    long["_rec"] = np.tile(np.arange(n), many)
+    long["_group"] = np.repeat(np.array(groups, dtype=np.int64), n)
+    long["_dup"] = np.tile(dup, many)
+    long[KEY] = _tiled(rec[KEY], many)
+    candidates = sku_repeats_by_group(rec, dup, [long["Sku"].iloc[i * n:(i + 1) * n] for i in range(many)])
+    if candidates is not None:
+        long[SKU_REPEATED] = np.concatenate(candidates) if candidates else np.zeros(0, dtype=bool)
+    used = np.ones(len(long), dtype=bool)
+    later = long["_group"].to_numpy() != 1  # group 1 always counts; a later group only if it holds something
+    if later.any():
+        filled = np.logical_or.reduce([~_blank(long[f]).to_numpy() for f in kind.fields])
+        used = ~later | filled
+    return long if used.all() else long[used].reset_index(drop=True)
+
+
+def _tiled(values: pd.Series, times: int) -> pd.Series:
+    return pd.concat([values.reset_index(drop=True)] * times, ignore_index=True) if times > 1 else \
+        values.reset_index(drop=True)
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
