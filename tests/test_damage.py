@@ -173,12 +173,20 @@ def test_a_truncated_export_is_bk013(tmp_path: Path) -> None:
     assert not doc["ok"] and "BK013" in doc["input"]["counts"] and "BK009" not in doc["input"]["counts"]
 
 
-def test_warnings_of_the_files_built_name_the_order_and_the_export_row(tmp_path: Path) -> None:
-    (tmp_path / "bk.toml").write_text('[build]\naction_tracker_id = 2240\n[build.reasons]\n"Damaged" = "ITEM_RETURNED"\n')
-    (tmp_path / "e.csv").write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason,Currency\n"
-                                    "007,A,2,10.00,0,,USD\n001,A,2,10.00,1,Damaged,USD\n001,A,2,10.00,1,Damaged,USD\n")
+RETURNS_HEADER = "Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason,Currency\n"
+
+
+def _build_returns(tmp_path: Path, reasons: str, lines: str):
+    """build a returns export (ActionTrackerId 2240) with the given [build.reasons] lines."""
+    (tmp_path / "bk.toml").write_text(f"[build]\naction_tracker_id = 2240\n[build.reasons]\n{reasons}\n")
+    (tmp_path / "e.csv").write_text(RETURNS_HEADER + lines)
     args = ["build", str(tmp_path / "e.csv"), "--out", str(tmp_path / "o"), "--config", str(tmp_path / "bk.toml")]
-    result = CliRunner().invoke(main, args)
+    return CliRunner().invoke(main, args)
+
+
+def test_warnings_of_the_files_built_name_the_order_and_the_export_row(tmp_path: Path) -> None:
+    result = _build_returns(tmp_path, '"Damaged" = "ITEM_RETURNED"',
+                            "007,A,2,10.00,0,,USD\n001,A,2,10.00,1,Damaged,USD\n001,A,2,10.00,1,Damaged,USD\n")
     assert result.exit_code == 0 and "BK403" in result.output
     assert "(order '001', export row 3)" in result.output
 
@@ -194,11 +202,7 @@ def test_excel_doubles_are_read_as_excel_shows_them_and_precision_is_still_check
 
 
 def test_an_empty_reason_can_be_mapped_as_the_readme_says(tmp_path: Path) -> None:
-    (tmp_path / "bk.toml").write_text('[build]\naction_tracker_id = 2240\n[build.reasons]\n"" = "ITEM_RETURNED"\n')
-    (tmp_path / "e.csv").write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason,Currency\n"
-                                    "001,A,2,10.00,1,,USD\n")
-    args = ["build", str(tmp_path / "e.csv"), "--out", str(tmp_path / "o"), "--config", str(tmp_path / "bk.toml")]
-    result = CliRunner().invoke(main, args)
+    result = _build_returns(tmp_path, '"" = "ITEM_RETURNED"', "001,A,2,10.00,1,,USD\n")
     assert result.exit_code == 0, result.output
     written = next((tmp_path / "o").iterdir()).read_text()
     assert written.splitlines()[1].endswith(",ITEM_RETURNED") and "001" in written
