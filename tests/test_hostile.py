@@ -172,3 +172,34 @@ def test_a_header_longer_than_a_megabyte_is_read_whole() -> None:
     text = ",".join(names) + "\n" + ",".join(["ORD-1", "2240", "0", "ITEM_RETURNED"] + [""] * 120_000) + "\n"
     table = read_csv_bytes("h.csv", text.encode())
     assert len(table.header) == len(names) and not [f for f in table.findings if f.code == "BK009"]
+
+
+def _sheet_with_empty_cells(path: Path, empty: int) -> None:
+    """A workbook whose sheet declares `empty` empty <c/> cells after a header and one record."""
+    book = openpyxl.Workbook()
+    for row in (["OrderId", "ActionTrackerId", "Amount", "Reason"], ["ORD-1", "2240", "0", "ITEM_RETURNED"]):
+        book.active.append(row)
+    book.save(path)
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    filler = "".join(f'<c r="E{r}"/>' for r in range(3, 3 + empty))
+    rows = "".join(f'<row r="{r}"><c r="E{r}"/></row>' for r in range(3, 3 + empty)) if filler else ""
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</sheetData>", rows + "</sheetData>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+
+
+def test_a_sheet_of_millions_of_empty_cells_stops_at_the_documented_cap(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchkit.io import xlsx
+
+    path = tmp_path / "e_order-reversals.xlsx"
+    _sheet_with_empty_cells(path, 5000)
+    assert read_table(path).data.values.tolist() == [["ORD-1", "2240", "0", "ITEM_RETURNED"]]  # empty cells: nothing
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 1000)  # the real cap is 5,000,000 cell elements
+    done = CliRunner().invoke(main, ["validate", str(path)])
+    assert done.exit_code == 2 and "holds more than 1,000 cells" in done.stderr and "save it as 'CSV UTF-8'" in done.stderr

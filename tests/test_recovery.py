@@ -96,3 +96,27 @@ def test_another_file_under_the_name_is_not_taken_for_ours(setup) -> None:
     with pytest.raises(UncertainDelivery):
         _send(batch, out, settings)
     assert (out / NAME).read_text() == "someone else's file\n"
+
+
+def test_a_full_state_disk_at_the_last_write_still_says_the_file_was_sent(setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from batchkit.cli import main
+    from batchkit.deliver.errors import LedgerError
+
+    batch, out, settings = setup
+    real = Ledger.update
+
+    def full_disk(self: Ledger, entry_id: int, outcome: str, **kw: object):
+        if outcome == "delivered":
+            raise LedgerError(f"{self.path}: database or disk is full")
+        return real(self, entry_id, outcome, **kw)
+
+    monkeypatch.setattr(Ledger, "update", full_disk)
+    result = CliRunner().invoke(main, ["deliver", str(batch), "--to", str(out), "--state-dir", str(settings.state_dir)])
+    assert result.exit_code == 3 and f"sent {NAME} ->" in result.output
+    assert "was delivered, but the ledger could not record it" in result.stderr
+    monkeypatch.undo()
+    (again,) = _send(batch, out, settings)  # the next run finds it in the drop: recorded, not sent again
+    assert again.outcome == "skipped" and "recorded as delivered now" in again.describe()
+    assert sorted(p.name for p in out.iterdir()) == [NAME]

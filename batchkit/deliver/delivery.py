@@ -22,8 +22,10 @@ from batchkit.deliver.connect import connector_for
 from batchkit.deliver.errors import (
     DeliveryError,
     InvalidFiles,
+    LedgerError,
     TransientError,
     UncertainDelivery,
+    UnrecordedDelivery,
 )
 from batchkit.deliver.ledger import Ledger
 from batchkit.deliver.records import DeliveryResult, LedgerEntry, Outgoing, sha256_file
@@ -178,7 +180,14 @@ class _Run:
             exc.results = [_result(item, self.dest, "uncertain" if uncertain else "failed", attempts=exc.attempts,
                                    error=str(exc), entry=entry)]
             raise
-        entry = self.ledger.update(entry_id, "delivered", attempts=attempts, remote=remote)
+        try:
+            entry = self.ledger.update(entry_id, "delivered", attempts=attempts, remote=remote)
+        except LedgerError as exc:  # a full state disk: the file is in the drop all the same
+            unrecorded = UnrecordedDelivery(f"{item.name} was delivered, but the ledger could not record it ({exc}); "
+                                            "the next run finds it in the drop and records it")
+            unrecorded.results = [_result(item, self.dest, "delivered", attempts=attempts, remote=remote,
+                                          seconds=time.monotonic() - started)]
+            raise unrecorded from None
         return _result(item, self.dest, "delivered", attempts=attempts, at=entry.finished_at, remote=remote,
                        seconds=time.monotonic() - started, entry=entry)
 

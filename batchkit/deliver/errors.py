@@ -4,12 +4,13 @@
     ├── InvalidFiles            exit 1: a file has errors; nothing was sent
     ├── DeliveryError           exit 3: a delivery failed; running again is safe (the ledger prevents doubles)
     │   ├── TransientError      the link broke or stalled: retried over a fresh connection first
-    │   └── PermanentError      retrying cannot help: fails at the first attempt
-    │       ├── HostKeyError        the server's host key is unknown or changed
-    │       ├── AuthError           the server refused the key or password
-    │       ├── RemotePathError     missing directory, no permission, name already taken
-    │       ├── UnsupportedServer   no posix-rename@openssh.com, no common algorithm
-    │       └── UncertainDelivery   an earlier final rename was interrupted: the partner may have the file
+    │   ├── PermanentError      retrying cannot help: fails at the first attempt
+    │   │   ├── HostKeyError        the server's host key is unknown or changed
+    │   │   ├── AuthError           the server refused the key or password
+    │   │   ├── RemotePathError     missing directory, no permission, name already taken
+    │   │   ├── UnsupportedServer   no posix-rename@openssh.com, no common algorithm
+    │   │   └── UncertainDelivery   an earlier final link was interrupted: the partner may have the file
+    │   └── UnrecordedDelivery  delivered, but the ledger could not record it: the next run finds it
     ├── ArchiveError            exit 2: a delivered file could not be copied into the archive
     ├── LedgerError             exit 2: the state dir, the ledger or its lock cannot be used (ledger.py)
     └── LockBusy                exit 3: another delivery holds the ledger lock (ledger.py)
@@ -24,7 +25,8 @@ from batchkit.core.findings import Report
 from batchkit.deliver.records import DeliveryResult
 
 __all__ = ["ArchiveError", "AuthError", "DeliveryError", "HostKeyError", "InvalidFiles", "LedgerError", "LockBusy",
-           "PermanentError", "RemotePathError", "TransientError", "UncertainDelivery", "UnsupportedServer"]
+           "PermanentError", "RemotePathError", "TransientError", "UncertainDelivery", "UnrecordedDelivery",
+           "UnsupportedServer"]
 
 
 class InvalidFiles(BatchkitError):
@@ -80,6 +82,10 @@ class UnsupportedServer(PermanentError):
 
 class UncertainDelivery(PermanentError):
     """An earlier final rename was interrupted: the partner may already have the file."""
+
+
+class UnrecordedDelivery(DeliveryError):
+    """A file was delivered but the ledger could not record it (a full state disk): the next run finds it."""
 
 
 class LockBusy(BatchkitError):

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 from batchkit.core.errors import InputError
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+MAX_CELLS = 5_000_000  # cell elements read from one sheet (500,000 rows x 10 columns, ~1 min); beyond: CSV
 _TEXT_RESULTS = {"str", "s", "inlineStr"}  # a formula whose saved value is (possibly empty) text
 
 
@@ -125,6 +126,9 @@ def read_xlsx_rows(path: Path, raw: bytes, sheet: str | None = None) -> list[Row
             rows, formulas = _parse(ws)
         except InputError:
             raise
+        except _TooManyCells:
+            raise InputError(f"{path}: the sheet holds more than {MAX_CELLS:,} cells (empty ones count, and a sheet "
+                             "can declare millions of them): save it as 'CSV UTF-8' and give the CSV") from None
         except Exception as exc:  # openpyxl raises many types on damaged sheets
             raise InputError(f"{path}: the workbook is damaged ({type(exc).__name__}: {exc})") from None
         finally:
@@ -134,6 +138,10 @@ def read_xlsx_rows(path: Path, raw: bytes, sheet: str | None = None) -> list[Row
         raise InputError(f"{path}: {len(formulas):,} formula cell(s) without a saved value ({', '.join(formulas[:5])}{more}): "
                          "open the file in Excel and save it, or paste the values")
     return rows
+
+
+class _TooManyCells(Exception):
+    """More cell elements than MAX_CELLS in one sheet."""
 
 
 def _open(path: Path, raw: bytes) -> Any:
@@ -161,14 +169,26 @@ def _sheet(path: Path, book: Any, sheet: str | None) -> Any:
 def _parse(ws: Any) -> tuple[list[Row], list[str]]:
     """Stream the sheet's XML: the rows holding text, and the formula cells without a saved value."""
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     formulas: list[str] = []
 
     base = WorkSheetParser.parse_cell
 
+    seen = [0]
+
     class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> dict[str, Any]:
+            seen[0] += 1
+            if seen[0] > MAX_CELLS:
+                raise _TooManyCells()
+            if len(element) == 0 and element.get("t") != "inlineStr":  # <c r="B7"/>: nothing in it, skip fast
+                coordinate = element.get("r")
+                counter: Any = self  # openpyxl's parser keeps its position in untyped attributes
+                column = int(coordinate_to_tuple(coordinate)[1]) if coordinate else int(counter.col_counter) + 1
+                counter.col_counter = column
+                return {"row": counter.row_counter, "column": column, "value": None}
             cell: dict[str, Any] = base(self, element)
             if (cell["value"] is None and element.find(FORMULA_TAG) is not None
                     and element.get("t", "n") not in _TEXT_RESULTS):

@@ -209,6 +209,8 @@ def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run
     for result in results:
         say(f"deliver: {result.describe()}")
         summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
+        if result.outcome == "delivered" and result.entry is None:  # not recorded: the next run records and archives it
+            continue
         if result.outcome == "delivered" or _unarchived_skip(result, day.parent):
             try:
                 summary.archived.append(archive(replace(result, name=result.entry.name) if result.entry else result, day))
