@@ -27,6 +27,7 @@ from batchkit.deliver.errors import (
     UncertainDelivery,
     UnrecordedDelivery,
 )
+from batchkit.deliver.failpoints import crash_point
 from batchkit.deliver.ledger import Ledger
 from batchkit.deliver.records import DeliveryResult, LedgerEntry, Outgoing, sha256_file
 from batchkit.deliver.settings import DeliverySettings
@@ -182,6 +183,7 @@ class _Run:
             raise
         try:
             entry = self.ledger.update(entry_id, "delivered", attempts=attempts, remote=remote)
+            crash_point("recorded")
         except LedgerError as exc:  # a full state disk: the file is in the drop all the same
             unrecorded = UnrecordedDelivery(f"{item.name} was delivered, but the ledger could not record it ({exc}); "
                                             "the next run finds it in the drop and records it")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from batchkit.deliver.errors import PermanentError, RemotePathError
+from batchkit.deliver.failpoints import crash_point
 from batchkit.deliver.records import Outgoing, sha256_file
 from batchkit.io.write import folder_problem
 
@@ -97,15 +98,19 @@ class LocalSession:
             with src:
                 part.unlink(missing_ok=True)  # a leftover of an interrupted run (never a folder: checked above)
                 digest = _copy(src, os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666))
+            crash_point("part-written")
             if digest != item.sha256:
                 raise PermanentError(f"{item.path} changed while it was being delivered: nothing was delivered")
             staged = self.folder / f".{item.name}.commit"
             doing = f"cannot rename {part.name} to {staged.name}"
             os.replace(part, staged)  # our own names only; the link is asked for only after commit()
             part = staged
+            crash_point("staged")
             commit()  # the ledger says "committing": from here a .commit alone may mean the link happened
+            crash_point("committing")
             doing = f"cannot link {staged.name} to {final}"
             os.link(staged, final)  # fails if the name appeared meanwhile: never clobbers
+            crash_point("linked")
         except FileExistsError:
             raise RemotePathError(f"{final} appeared while delivering: not overwritten") from None
         except OSError as exc:
@@ -115,6 +120,7 @@ class LocalSession:
                 if part.is_file() and not part.is_symlink():
                     part.unlink()
         _fsync_dir(self.folder)
+        crash_point("unlinked")
         return str(final)
 
     def discard(self, item: Outgoing) -> None:

@@ -29,6 +29,7 @@ from batchkit.deliver.errors import (
     TransientError,
     UnsupportedServer,
 )
+from batchkit.deliver.failpoints import crash_point
 from batchkit.deliver.records import Outgoing
 
 if TYPE_CHECKING:  # named in annotations only
@@ -307,6 +308,7 @@ class SftpSession:
         except PermanentError:
             self._discard(part)
             raise
+        crash_point("part-written")
         if HARDLINK in self.sftp.server_extensions:
             staged = self._staged(item.name)
             try:
@@ -315,8 +317,11 @@ class SftpSession:
             except PermanentError:
                 self._discard(part)
                 raise
+            crash_point("staged")
             commit()  # the ledger says "committing": from here a .commit alone may mean the link happened
+            crash_point("committing")
             self._link(staged, final)
+            crash_point("unlinked")
             return final
         commit()
         try:  # without hardlink: posix-rename replaces a file that appeared under the name during the upload
@@ -341,6 +346,7 @@ class SftpSession:
         except PermanentError:
             self._discard(part)
             raise
+        crash_point("linked")
         self._discard(part)
 
     def _upload(self, item: Outgoing, part: str) -> None:
