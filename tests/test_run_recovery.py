@@ -86,3 +86,25 @@ def test_our_half_uploaded_part_is_removed_from_the_drop_by_the_next_delivery(tm
     ledger.close()
     assert sorted(p.name for p in out.iterdir()) == [".someone-elses.part", other.name]
     assert "its temporary was removed from the drop" in (entries[0].error or "")
+
+
+def test_a_full_archive_disk_leaves_no_temporary_and_names_the_archive(tmp_path, monkeypatch) -> None:
+    import errno
+
+    from batchkit.deliver import archive as archive_module
+
+    config = _job(tmp_path)
+    real = archive_module.shutil.copyfile
+
+    def full(src: str, dst: str, **kw: object) -> object:
+        if "archive" not in str(dst):
+            return real(src, dst, **kw)
+        Path(dst).write_bytes(b"partial")  # what a copy that ran out of space leaves
+        raise OSError(errno.ENOSPC, "No space left on device", str(src))
+
+    monkeypatch.setattr(archive_module.shutil, "copyfile", full)
+    result = CliRunner().invoke(main, ["run", "--config", str(config)])
+    assert result.exit_code == 2 and "No space left on device in " in result.stderr
+    assert "archive" in result.stderr.split("No space left on device in ")[1].split()[0]  # the archive folder
+    leftovers = [p.name for p in (tmp_path / "archive").rglob("*") if p.name.endswith(".part")]
+    assert leftovers == []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import os
 import shutil
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import Iterator
 
 from batchkit.core.errors import InputError
 from batchkit.deliver.errors import ArchiveError
@@ -20,9 +22,8 @@ def archive(result: DeliveryResult, archive_dir: Path) -> Path:
         raise ValueError(f"{result.name} was not delivered ({result.outcome}): nothing to archive")
     try:
         return _archive(result, result.entry, archive_dir)
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        problem = folder_problem(archive_dir) or f"{exc.strerror or exc}{where}"
+    except OSError as exc:  # named by the archive folder: a full disk there is not the staged file's fault
+        problem = folder_problem(archive_dir) or f"{exc.strerror or exc} in {archive_dir}"
         raise ArchiveError(f"cannot archive {result.name} (it was delivered): {problem}") from None
 
 
@@ -32,18 +33,27 @@ def _archive(result: DeliveryResult, entry: LedgerEntry, archive_dir: Path) -> P
     if target.exists() and sha256_file(target)[0] != result.sha256:
         target = archive_dir / f"{Path(result.name).stem}.{result.sha256[:12]}{Path(result.name).suffix}"
     if not target.exists():
-        tmp = archive_dir / f".{target.name}.part"
-        shutil.copyfile(result.path, tmp)
-        if sha256_file(tmp)[0] != result.sha256:
-            tmp.unlink()
-            raise InputError(f"{result.path} changed since it was delivered: not archived")
-        os.replace(tmp, target)
+        with _temporary(archive_dir / f".{target.name}.part") as tmp:
+            shutil.copyfile(result.path, tmp)
+            if sha256_file(tmp)[0] != result.sha256:
+                raise InputError(f"{result.path} changed since it was delivered: not archived")
+            os.replace(tmp, target)
     doc = {"entry": entry.as_dict(), "file": str(result.path), "archived": utc_now()}
     meta = target.with_name(target.name + ".json")
-    tmp = meta.with_name(f".{meta.name}.part")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    os.replace(tmp, meta)
+    with _temporary(meta.with_name(f".{meta.name}.part")) as tmp:
+        tmp.write_text(json.dumps(doc, indent=2) + "\n")
+        os.replace(tmp, meta)
     return target
+
+
+@contextmanager
+def _temporary(path: Path) -> Iterator[Path]:
+    """A temporary name that is removed if anything goes wrong before it is renamed (a full disk)."""
+    try:
+        yield path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def archived(archive_root: Path, entry: LedgerEntry) -> bool:
