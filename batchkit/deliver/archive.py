@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 import os
 import shutil
+from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
 from typing import Iterator
