@@ -104,13 +104,9 @@ def whole_numbers(lines: Lines, role: str) -> np.ndarray:
     return values[codes] if len(codes) else np.empty(0, np.int64)
 
 
-def money(lines: Lines, role: str, currency: pd.Series | None) -> np.ndarray:
-    """Parse a money column to exact Decimal objects; bad or too precise values become findings."""
-    return parsed_money(lines, role, currency)[0]
-
-
 def parsed_money(lines: Lines, role: str, currency: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
-    """`money` and a mask of the lines whose text parsed (a value that did not is 0 and has its BK503:
+    """A money column as exact Decimal objects (bad or too precise values become findings) and a mask of the
+    lines whose text parsed (a value that did not is 0 and has its BK503:
     nothing else should be said about it)."""
     codes, parsed, _, ok = _parse_money(lines, role, currency)
     values = np.array(parsed, dtype=object)

@@ -23,11 +23,6 @@ MAX_CELLS = 5_000_000  # cell elements read from one sheet (500,000 rows x 10 co
 _TEXT_RESULTS = {"str", "s", "inlineStr"}  # a formula whose saved value is (possibly empty) text
 
 
-def is_xlsx(path: Path, raw: bytes) -> bool:
-    """True for .xlsx/.xlsm names or zip content (an XLSX saved under another name)."""
-    return path.suffix.lower() in XLSX_SUFFIXES or raw[:4] == b"PK\x03\x04"
-
-
 EXCEL_DIGITS = 15  # significant digits Excel shows, and writes when it saves a sheet as CSV
 
 
