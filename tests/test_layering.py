@@ -18,7 +18,7 @@ TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above ev
 SIDEWAYS = {"build": {"validate"}, "deliver": {"validate"}}  # workers validate what they write or send
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
-    "paramiko": ("batchkit/deliver/sftp.py",),
+    "paramiko": ("batchkit/deliver/sftp/",),
     "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py"),
     "pandera": ("batchkit/validate/_pandera.py",),
     "httpx": ("batchkit/api/",),
@@ -177,7 +177,7 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     ({"batchkit/render/a.py": "import click\n"},
      "batchkit/render/a.py:1: imports click, which only batchkit/cli/ may import"),
     ({"batchkit/deliver/a.py": "from paramiko import Transport\n"},
-     "batchkit/deliver/a.py:1: imports paramiko, which only batchkit/deliver/sftp.py may import"),
+     "batchkit/deliver/a.py:1: imports paramiko, which only batchkit/deliver/sftp/ may import"),
     ({"batchkit/core/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from batchkit.core import b\n",
       "batchkit/core/b.py": "from batchkit.core.a import x\n"},
      "import cycle: batchkit/core/a.py -> batchkit/core/b.py -> batchkit/core/a.py"),

@@ -24,6 +24,7 @@ from batchkit.deliver.delivery import deliver_files
 from batchkit.deliver.errors import (
     AuthError,
     HostKeyError,
+    PermanentError,
     RemotePathError,
     TransientError,
     UncertainDelivery,
@@ -440,3 +441,59 @@ def test_a_run_killed_after_the_link_is_recovered_on_sftp(sshd_server: SshServer
     (result,) = _send([f], sshd_server.url(drop), settings)
     assert result.outcome == "skipped" and "recorded as delivered now" in result.describe()
     assert _listing(drop) == [f.name] and Ledger(settings.state_dir).entries()[-1].outcome == "delivered"
+
+
+# ------------------------------------------------------------------ a full drop
+
+def _small_filesystem(path: Path, size: str) -> None:
+    """Mount a tmpfs of `size` on `path` (root only); locally skipped without it, a failure under CI=true."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        reason = f"cannot mount a small tmpfs for the full-drop test: {done.stderr.strip() or done.returncode}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def full_drop(drop: Path) -> Any:
+    _small_filesystem(drop, "128k")
+    yield drop
+    subprocess.run(["umount", str(drop)], check=False)
+
+
+def test_a_full_drop_is_said_once_without_retries_and_leaves_no_part(sshd_server: SshServer, full_drop: Path,
+                                                                      settings, batch) -> None:
+    f = batch(8_000)  # ~360 KB on a 128 KiB disk
+    before = sshd_server.logins()
+    with pytest.raises(PermanentError, match=r"the drop is full") as info:
+        _send([f], sshd_server.url(full_drop), settings)
+    assert info.value.exit_code == 3 and info.value.attempts == 1
+    assert "retry" not in str(info.value).split("the drop is full")[0]
+    assert _listing(full_drop) == []  # the partial .part removed
+    assert sshd_server.wait_logins(before + 1) == before + 1  # one login: not retried
+    assert Ledger(settings.state_dir).entries()[-1].outcome == "failed"
+
+
+def test_a_file_that_fits_a_nearly_full_drop_is_delivered(sshd_server: SshServer, full_drop: Path, settings,
+                                                           batch) -> None:
+    f = batch(500)  # ~22 KB
+    (result,) = _send([f], sshd_server.url(full_drop), settings)
+    assert result.outcome == "delivered" and (full_drop / f.name).read_bytes() == f.read_bytes()
+
+
+def test_a_drop_filling_up_during_the_upload_is_said_and_the_part_removed(sshd_server: SshServer, full_drop: Path,
+                                                                          settings, batch,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    real = sftp_module.SftpSession._upload
+
+    def someone_fills_the_disk(self: Any, item: Any, part: str) -> None:
+        (full_drop / "their_file.bin").write_bytes(b"x" * 60_000)  # after our room check, before our bytes
+        real(self, item, part)
+
+    monkeypatch.setattr(sftp_module.SftpSession, "_upload", someone_fills_the_disk)
+    f = batch(2_000)  # ~88 KB: fits the empty 128 KiB disk, not beside their 60 KB
+    with pytest.raises(PermanentError, match=rf"the drop is full: .* needs {f.stat().st_size:,};") as info:
+        _send([f], sshd_server.url(full_drop), settings)
+    assert info.value.attempts == 1 and _listing(full_drop) == ["their_file.bin"]

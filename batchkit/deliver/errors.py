@@ -8,6 +8,7 @@
     │   │   ├── HostKeyError        the server's host key is unknown or changed
     │   │   ├── AuthError           the server refused the key or password
     │   │   ├── RemotePathError     missing directory, no permission, name already taken
+    │   │   ├── DropFull            the drop's disk has no room for the file (said, not retried)
     │   │   ├── UnsupportedServer   no posix-rename@openssh.com, no common algorithm
     │   │   └── UncertainDelivery   an earlier final link was interrupted: the partner may have the file
     │   └── UnrecordedDelivery  delivered, but the ledger could not record it: the next run finds it
@@ -24,7 +25,7 @@ from batchkit.core.errors import BatchkitError
 from batchkit.core.findings import Report
 from batchkit.deliver.records import DeliveryResult
 
-__all__ = ["ArchiveError", "AuthError", "DeliveryError", "HostKeyError", "InvalidFiles", "LedgerError", "LockBusy",
+__all__ = ["ArchiveError", "AuthError", "DeliveryError", "DropFull", "HostKeyError", "InvalidFiles", "LedgerError", "LockBusy",
            "PermanentError", "RemotePathError", "TransientError", "UncertainDelivery", "UnrecordedDelivery",
            "UnsupportedServer"]
 
@@ -74,6 +75,10 @@ class AuthError(PermanentError):
 
 class RemotePathError(PermanentError):
     """The remote directory is missing or not writable, or the name is taken by a different file."""
+
+
+class DropFull(PermanentError):
+    """The drop's disk has no room for the file: retrying cannot help until the partner makes room."""
 
 
 class UnsupportedServer(PermanentError):
