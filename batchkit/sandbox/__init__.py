@@ -1,0 +1,29 @@
+"""A faithful local impact.com Brand REST API (SPEC §5) for tests and for trying batchkit without an account.
+
+    from batchkit.sandbox import Sandbox
+    with Sandbox(auth_token="tok", rate=(5, 60.0)) as sb:
+        sb.url                      # http://127.0.0.1:PORT
+        sb.faults.truncate()        # the next answer stops mid-body
+        sb.settle()                 # apply every queued PUT/DELETE now
+
+Built on the standard library's `http.server.ThreadingHTTPServer`, not a web framework: the sandbox
+has full control over the raw bytes it sends, so tests can get truncated bodies, XML answers and
+closed connections, and there is nothing to install. It binds 127.0.0.1 only, and imports nothing
+but the standard library and batchkit.core.
+
+Modules: sandbox (Sandbox), server (sockets, Request log), app (auth, budget, faults, then routes),
+routes (the resources), query (GET /Actions parameters and selection), forms (PUT/DELETE bodies),
+submissions (queued changes and how they apply), store (indexed actions), model (an action's fields
+and their rendering), make (actions from text values), seed (the seed folder), synth (synthetic
+volume), render (JSON/XML bodies, the pagination envelope), ratelimit, faults.
+"""
+
+from __future__ import annotations
+
+from batchkit.sandbox.faults import Faults
+from batchkit.sandbox.sandbox import Sandbox
+from batchkit.sandbox.seed import load_account, seed_dir
+from batchkit.sandbox.server import Request
+from batchkit.sandbox.store import Store
+
+__all__ = ["Faults", "Request", "Sandbox", "Store", "load_account", "seed_dir"]

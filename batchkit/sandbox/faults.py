@@ -1,0 +1,87 @@
+"""Faults to inject, each consumed by the next matching request(s).
+
+    fail(status, times, path_contains)   answer that status with a JSON error body
+    truncate(times, path_contains)       promise a longer body than is sent, then close the connection
+    xml(times)                           answer XML although JSON was asked
+    drop_after_apply(times)              PUT/DELETE: queue the submission (it will apply), then close the
+                                         connection without answering
+    stall(seconds, times)                sleep before answering
+    storm(times)                         answer 429 whatever the budget (Remaining 0, Reset 1)
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass
+class Fault:
+    """One armed fault."""
+
+    kind: str
+    times: int
+    path_contains: str = ""
+    status: int = 503
+    seconds: float = 0.0
+
+
+class Faults:
+    """The armed faults of a sandbox (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._armed: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def fail(self, status: int = 503, times: int = 1, path_contains: str = "") -> None:
+        """Answer the next `times` matching requests with `status` and a JSON error body."""
+        if not 400 <= status <= 599:
+            raise ValueError(f"fail() takes an error status (400-599), not {status}")
+        self._arm(Fault("fail", times, path_contains, status=status))
+
+    def truncate(self, times: int = 1, path_contains: str = "") -> None:
+        """Send a Content-Length larger than the body, then close the connection mid-body."""
+        self._arm(Fault("truncate", times, path_contains))
+
+    def xml(self, times: int = 1) -> None:
+        """Answer XML even though JSON was asked."""
+        self._arm(Fault("xml", times))
+
+    def drop_after_apply(self, times: int = 1) -> None:
+        """For PUT/DELETE: queue the submission (it will apply), then close the socket without answering."""
+        self._arm(Fault("drop", times))
+
+    def stall(self, seconds: float, times: int = 1) -> None:
+        """Sleep `seconds` before answering."""
+        self._arm(Fault("stall", times, seconds=seconds))
+
+    def storm(self, times: int) -> None:
+        """Answer 429 `times` times regardless of the budget."""
+        self._arm(Fault("storm", times))
+
+    def clear(self) -> None:
+        """Disarm every fault."""
+        with self._lock:
+            self._armed.clear()
+
+    def pending(self) -> list[Fault]:
+        """The faults still armed."""
+        with self._lock:
+            return [Fault(f.kind, f.times, f.path_contains, f.status, f.seconds) for f in self._armed]
+
+    def take(self, kind: str, path: str) -> Fault | None:
+        """Consume one use of the first armed fault of `kind` that matches `path`."""
+        with self._lock:
+            for fault in self._armed:
+                if fault.kind == kind and fault.path_contains in path:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._armed.remove(fault)
+                    return fault
+            return None
+
+    def _arm(self, fault: Fault) -> None:
+        if fault.times < 1:
+            raise ValueError(f"times must be at least 1, not {fault.times}")
+        with self._lock:
+            self._armed.append(fault)

@@ -1,0 +1,123 @@
+"""The resources under /Advertisers/{AccountSID}/ and what each method does with them.
+
+    GET    Actions                      the list (query.py), newest created first, paginated
+    PUT    Actions                      modify (form-encoded body)  -> {"Status": "QUEUED", "QueuedUri": ...}
+    DELETE Actions                      reverse (form-encoded body) -> the same
+    GET    Actions/{Id}                 one action
+    GET    Actions/{Id}/Items           its items, paginated
+    GET    Actions/{Id}/Items/{Sku}     one item
+    GET    APISubmissions               every submission, newest first, paginated
+    GET    APISubmissions/{BatchId}     one submission
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from batchkit.sandbox import forms, query
+from batchkit.sandbox.faults import Faults
+from batchkit.sandbox.model import Action
+from batchkit.sandbox.render import ApiError, envelope, fragment, object_body, page_body
+from batchkit.sandbox.submissions import Submissions
+
+Render = Callable[[bool], bytes]
+ITEM_PAGE_SIZES = (1, 20000)
+
+
+@dataclass
+class Incoming:
+    """A request as the server read it (path and query split; the path still percent-encoded)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes
+
+
+def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str]) -> tuple[int, Render, str]:
+    """(status, renderer, mode) of a request for the resource `rest` (the path after the account)."""
+    now = subs.now()
+    if rest == ["Actions"]:
+        if req.method == "GET":
+            return 200, _action_page(subs, req, now), "send"
+        if req.method in ("PUT", "DELETE"):
+            return _write(subs, faults, req)
+        raise _not_allowed(req, "GET, PUT, DELETE")
+    if req.method != "GET":
+        if _known(rest):
+            raise _not_allowed(req, "GET")
+        raise ApiError(404, f"No such resource: {req.path}")
+    if _action_part(rest):
+        return 200, _action_parts(subs, req, rest, now), "send"
+    if rest == ["APISubmissions"]:
+        return 200, _submission_page(subs, req, now), "send"
+    if rest[0] == "APISubmissions" and len(rest) == 2:
+        sub = subs.get(rest[1])
+        if sub is None:
+            raise ApiError(404, f"No API submission with BatchId {rest[1]}")
+        fields = sub.fields(now, subs.process)
+        return 200, lambda as_json: object_body(fields, as_json), "send"
+    raise ApiError(404, f"No such resource: {req.path}")
+
+
+def _action_part(rest: list[str]) -> bool:
+    """Actions/{Id}, Actions/{Id}/Items or Actions/{Id}/Items/{Sku}."""
+    return rest[0] == "Actions" and 2 <= len(rest) <= 4 and (len(rest) == 2 or rest[2] == "Items")
+
+
+def _known(rest: list[str]) -> bool:
+    """A resource that exists for some method."""
+    return _action_part(rest) or (rest[0] == "APISubmissions" and len(rest) <= 2)
+
+
+def _not_allowed(req: Incoming, allow: str) -> ApiError:
+    return ApiError(405, f"{req.method} is not allowed on {req.path} (allowed: {allow})", headers={"Allow": allow})
+
+
+def _action_page(subs: Submissions, req: Incoming, now: datetime) -> Render:
+    q = query.parse_action_query(req.query, now)
+    hits = query.select(subs.store, q, now)
+    rows = hits[(q.page - 1) * q.size: q.page * q.size]
+    env = envelope(req.path, req.query, len(hits), q.page, q.size, len(rows))
+    return lambda as_json: page_body("Actions", env, [a.json(now) if as_json else a.xml(now) for a in rows], as_json)
+
+
+def _action_parts(subs: Submissions, req: Incoming, rest: list[str], now: datetime) -> Render:
+    action: Action | None = subs.store.action(rest[1])
+    if action is None:
+        raise ApiError(404, f"No action with Id {rest[1]}")
+    if len(rest) == 2:
+        fields = action.fields(now)
+        return lambda as_json: action.json(now).encode() if as_json else object_body(fields, False)
+    if len(rest) == 4:
+        item = action.item(rest[3])
+        if item is None:
+            raise ApiError(404, f"Action {rest[1]} has no item with Sku {rest[3]}")
+        texts = item.texts()
+        return lambda as_json: object_body(texts, as_json)
+    page, size = query.page_params(req.query, *ITEM_PAGE_SIZES)
+    rows = [i.texts() for i in action.items[(page - 1) * size: page * size]]
+    env = envelope(req.path, req.query, len(action.items), page, size, len(rows))
+    return lambda as_json: page_body("Items", env, [fragment(r, "Item", as_json) for r in rows], as_json)
+
+
+def _submission_page(subs: Submissions, req: Incoming, now: datetime) -> Render:
+    page, size = query.page_params(req.query, *ITEM_PAGE_SIZES)
+    every = subs.newest_first()
+    rows = [s.fields(now, subs.process) for s in every[(page - 1) * size: page * size]]
+    env = envelope(req.path, req.query, len(every), page, size, len(rows))
+    return lambda as_json: page_body("APISubmissions", env, [fragment(r, "APISubmission", as_json) for r in rows],
+                                     as_json)
+
+
+def _write(subs: Submissions, faults: Faults, req: Incoming) -> tuple[int, Render, str]:
+    """PUT/DELETE /Actions: check the form at once, queue the change, answer QUEUED (or drop the answer)."""
+    form = forms.read_form(req.headers.get("content-type", ""), req.body)
+    change = forms.modification(form) if req.method == "PUT" else forms.reversal(form)
+    sub = subs.queue(change, req.body.decode("utf-8"))
+    answer = {"Status": "QUEUED", "QueuedUri": f"{subs.store.account.base_uri}/APISubmissions/{sub.batch_id}"}
+    mode = "drop" if faults.take("drop", req.path) else "send"
+    return 200, lambda as_json: object_body(answer, as_json), mode
