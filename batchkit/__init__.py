@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 # rebind the name `validate` below to the package. Their faces are light (no pandas, click or
 # paramiko) and declare their batchkit.toml sections ([build], [deliver], [run]), so every section
 # is known before any configuration is loaded.
+from batchkit import api as _api_package  # noqa: F401
 from batchkit import build as _build_package  # noqa: F401
 from batchkit import deliver as _deliver_package  # noqa: F401
 from batchkit import jobs as _jobs_package  # noqa: F401

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the shipped samples: build the sample exports into batch files, validate
-# them, deliver them to ./outbox (exactly once), then show what batchkit says about a broken file. Creates .venv on first use.
+# them, deliver them to ./outbox (exactly once), show what batchkit says about a broken file, then start
+# the local impact.com sandbox, mirror its actions and show one. Creates .venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -35,4 +36,20 @@ if [ "$code" -ne 1 ]; then
   exit 1
 fi
 echo
-echo "demo: done (clean batch valid; broken sample rejected with exit code 1)"
+echo "== 6. the impact.com API, rehearsed against the local sandbox (127.0.0.1 only) =="
+export IMPACT_AUTH_TOKEN=demo-sandbox-token BATCHKIT_CAMPAIGN_ID=4636 BATCHKIT_STATE_DIR="$PWD/out/demo-state"
+sandbox_log=$(mktemp)
+$bk sandbox --port 0 >"$sandbox_log" 2>&1 &
+sandbox_pid=$!
+trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$sandbox_log"' EXIT
+for _ in $(seq 100); do grep -q '^sandbox: http' "$sandbox_log" && break; sleep 0.1; done
+url=$(sed -n 's/^sandbox: \(http:[^ ]*\).*/\1/p' "$sandbox_log")
+[ -n "$url" ] || { echo "demo: the sandbox did not start:" >&2; cat "$sandbox_log" >&2; exit 1; }
+head -1 "$sandbox_log"
+export BATCHKIT_API_URL="$url" IMPACT_ACCOUNT_SID=IRSANDBOXACME1
+$bk actions sync
+$bk actions sync        # the second sync is incremental: one request
+$bk actions show 1000.4636.158201 --items
+
+echo
+echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored)"

@@ -26,13 +26,13 @@ def _load(tmp_path: Path, text: str):
 
 
 def test_every_capability_declares_its_section() -> None:
-    assert sorted(SECTIONS) == ["build", "customer_status", "deliver", "reasons", "run", "validate"]
+    assert sorted(SECTIONS) == ["api", "build", "customer_status", "deliver", "reasons", "run", "validate"]
 
 
 def test_an_undeclared_section_is_an_error_naming_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         _load(tmp_path, "[delivr]\nto = 'outbox'\n")
-    assert str(info.value).endswith("unknown section [delivr] (known: build, customer_status, deliver, reasons, "
+    assert str(info.value).endswith("unknown section [delivr] (known: api, build, customer_status, deliver, reasons, "
                                     "run, validate)")
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import click
 
+from batchkit.cli.actions import actions
 from batchkit.cli.build import build
 from batchkit.cli.deliver import deliver
 from batchkit.cli.fix import fix
 from batchkit.cli.run import run_command
+from batchkit.cli.sandbox import sandbox
 from batchkit.cli.template import template
 from batchkit.cli.validate import validate
 from batchkit.core.version import VERSION
@@ -24,5 +26,5 @@ def main(debug: bool) -> None:
     """Validate, build and deliver impact.com batch modification and reversal files."""
 
 
-for command in (validate, template, build, fix, run_command, deliver):
+for command in (validate, template, build, fix, run_command, deliver, actions, sandbox):
     main.add_command(command)

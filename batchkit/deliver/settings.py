@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError, UsageError
 from batchkit.core.files import file_problem
+from batchkit.core.state import default_state_dir
 from batchkit.deliver.targets import SftpDrop, expand_user, parse_destination
 
 __all__ = ["VERIFY_LIMIT", "DeliverySettings", "default_state_dir", "resolve_settings"]
@@ -24,17 +25,6 @@ VERIFY_LIMIT = 50 * 1024 * 1024  # an SFTP upload up to this size is read back a
 
 _ENV = {"to": "BATCHKIT_TO", "key_file": "BATCHKIT_KEY_FILE", "known_hosts": "BATCHKIT_KNOWN_HOSTS",
         "state_dir": "BATCHKIT_STATE_DIR"}
-
-
-def default_state_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """$XDG_STATE_HOME/batchkit, else ~/.local/state/batchkit."""
-    if env.get("XDG_STATE_HOME"):
-        return Path(env["XDG_STATE_HOME"]) / "batchkit"
-    try:
-        return Path.home() / ".local" / "state" / "batchkit"
-    except RuntimeError:  # no HOME and no home directory for this user
-        raise ConfigError("no home directory to keep the ledger in: set --state-dir, BATCHKIT_STATE_DIR or "
-                          "[deliver] state_dir") from None
 
 
 @dataclass(frozen=True)

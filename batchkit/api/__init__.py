@@ -1,0 +1,19 @@
+"""api: impact.com's own view of the account (README "The impact.com API").
+
+settings ([api], IMPACT_* / BATCHKIT_* environment), client (httpx: Basic auth, JSON only, paced by
+the rate-limit budget, GETs retried, writes never), budget (the 1,000 requests an hour), errors,
+answers (exact numbers, the pagination envelope), mirror (the account's actions in SQLite), sync
+(windows of last-updated time into the mirror). httpx is imported here and nowhere else.
+"""
+
+from batchkit.core.config import Key, Section, declare
+
+_TEXT = Key((str,), "a string")
+_INT = Key((int,), "an integer")
+_NUMBER = Key((int, float), "a number")
+# [api], read by settings.py; declared here so that it is known before any configuration is loaded
+SECTION = declare(Section("api", {
+    "url": _TEXT, "account_sid": _TEXT, "campaign_id": Key((str, int), "a string or an integer"),
+    "requests_per_hour": _INT, "timeout": _NUMBER, "sync_days": _INT, "page_size": _INT, "retries": _INT,
+    "state_dir": _TEXT, "max_age": _NUMBER, "preflight_budget": _INT, "settle_seconds": _NUMBER,
+    "max_hours": _NUMBER}))

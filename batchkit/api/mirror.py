@@ -1,0 +1,313 @@
+"""The local mirror of one account's and campaign's actions (README "The mirror").
+
+SQLite in the state directory (`mirror/{AccountSID}-{CampaignId}.sqlite3`): every action's fields as
+the API gave them (numbers as their exact text), the items of the actions whose items were fetched,
+indexes on Id and on (Oid, ActionTrackerId), and the windows of last-updated time synced and when.
+Upserts by Id: reading a page twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from batchkit.core.errors import BatchkitError
+
+APPLICATION_ID = 0x424B4D52  # "BKMR": this file is batchkit's mirror
+# the fields of an action the API documents: one column each (a field it adds later goes in `extra`)
+FIELDS = ("Id", "CampaignId", "CampaignName", "ActionTrackerId", "ActionTrackerName", "EventTypeId", "MediaPartnerId",
+          "MediaPartnerName", "State", "AdId", "Payout", "DeltaPayout", "IntendedPayout", "Amount", "DeltaAmount",
+          "IntendedAmount", "Currency", "ReferringDate", "EventDate", "CreationDate", "LockingDate", "ClearedDate",
+          "ReferringType", "Oid", "PromoCode", "CustomerId", "CustomerStatus", "Note", "Uri")
+_KNOWN = frozenset(FIELDS)
+KEYS = ("Id", "Oid", "ActionTrackerId", "State", "Amount", "Currency", "CreationDate", "LockingDate")
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS actions (
+    {', '.join(f'{c} TEXT' for c in FIELDS)}, extra TEXT, digest BLOB NOT NULL, mirrored_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS actions_id ON actions (Id);
+CREATE INDEX IF NOT EXISTS actions_order ON actions (Oid, ActionTrackerId);
+CREATE TABLE IF NOT EXISTS items (
+    ActionId TEXT NOT NULL, Sku TEXT NOT NULL, fields TEXT NOT NULL, UNIQUE (ActionId, Sku)
+);
+CREATE TABLE IF NOT EXISTS items_fetched (ActionId TEXT PRIMARY KEY, fetched_at TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS windows (
+    plan INTEGER NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL, state TEXT NOT NULL,
+    pages INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL DEFAULT 0, finished_at TEXT,
+    PRIMARY KEY (plan, start)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+_UPSERT = (f"INSERT INTO actions ({', '.join(FIELDS)}, extra, digest, mirrored_at) VALUES "
+           f"({', '.join('?' * (len(FIELDS) + 3))}) ON CONFLICT (Id) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in (*FIELDS[1:], "extra", "digest", "mirrored_at"))
+           + " WHERE actions.digest != excluded.digest")
+
+
+class MirrorError(BatchkitError):
+    """The mirror file cannot be used (exit 2): damaged, foreign, or its folder not writable."""
+
+
+def utc_text(moment: datetime) -> str:
+    """An aware datetime as ISO 8601 in UTC, to the second, with Z."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """ISO 8601 with Z or an offset -> an aware datetime."""
+    return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: exact numbers (Decimal) as their text, so nothing passes through a float."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str | None:
+    """A field's value as stored: text as given, a number as its exact text, a structure as JSON."""
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(_plain(value), ensure_ascii=False)
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+_ALL = operator.itemgetter(*FIELDS)
+
+
+def _row(action: dict[str, Any], stamp: str) -> tuple[Any, ...] | None:
+    """The columns of one action, with a digest of its content (an upsert rewrites only changed rows).
+    (The usual action, every field present as text, takes the fast path: one C-level getter.)"""
+    try:
+        values: tuple[Any, ...] = _ALL(action)
+    except KeyError:
+        values = tuple(action.get(f) for f in FIELDS)
+    if not set(map(type, values)) <= {str}:
+        values = tuple(_cell(v) for v in values)
+    if not (values[0] or "").strip():
+        return None
+    others = action.keys() - _KNOWN
+    extra = json.dumps({k: _plain(action[k]) for k in others}, ensure_ascii=False, sort_keys=True) if others \
+        else None
+    text = "\x1f".join("\x00" if v is None else v for v in (*values, extra)) if extra or None in values \
+        else "\x1f".join(values)
+    return (*values, extra, hashlib.blake2b(text.encode(), digest_size=16).digest(), stamp)
+
+
+# fields whose values repeat from action to action (the campaign, the tracker, the partner, the state...)
+_REPEATING = tuple(i for i, f in enumerate(FIELDS) if f in {
+    "CampaignId", "CampaignName", "ActionTrackerId", "ActionTrackerName", "EventTypeId", "MediaPartnerId",
+    "MediaPartnerName", "State", "AdId", "DeltaPayout", "DeltaAmount", "Currency", "ReferringType", "PromoCode",
+    "CustomerStatus", "Note", "ClearedDate"})
+
+
+def row_hook(now: datetime) -> Callable[[dict[str, Any]], Any]:
+    """json's object_hook for a page of actions: each action becomes its row as soon as it is read, so a page
+    of 20,000 holds tuples, not dicts, and one copy of each repeating value; other objects stay as they are."""
+    stamp = utc_text(now)
+    shared: dict[Any, Any] = {}
+
+    def hook(obj: dict[str, Any]) -> Any:
+        if "Id" not in obj or "CampaignId" not in obj:
+            return obj
+        row = _row(obj, stamp)
+        if row is None:
+            return obj
+        cells = list(row)
+        for i in _REPEATING:
+            cells[i] = shared.setdefault(cells[i], cells[i])
+        return tuple(cells)
+
+    return hook
+
+
+def row_id(row: tuple[Any, ...]) -> str:
+    return str(row[0] or "")
+
+
+def mirror_path(state_dir: Path, account_sid: str, campaign_id: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", f"{account_sid}-{campaign_id}")
+    return Path(state_dir) / "mirror" / f"{safe}.sqlite3"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """How an upsert went: actions new, actions whose fields changed, actions unchanged."""
+
+    new: int = 0
+    updated: int = 0
+    same: int = 0
+
+
+class Mirror:
+    """One account's and campaign's mirror; opened at once, created when missing."""
+
+    def __init__(self, path: Path, create: bool = True) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_file():
+            raise MirrorError(f"the mirror {self.path} is not a file: move it aside")
+        if not create and not self.path.exists():
+            raise MirrorError(f"no mirror at {self.path} yet: run `batchkit actions sync` first")
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            existed = self.path.exists() and self.path.stat().st_size > 0
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._open(existed)
+        except (OSError, sqlite3.Error) as exc:
+            raise MirrorError(f"the mirror {self.path} cannot be used ({exc}); it is a copy of the account's "
+                              "actions: move it aside and sync again") from None
+
+    def _open(self, existed: bool) -> None:
+        if existed and self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            self.db.close()
+            raise MirrorError(f"{self.path} is not a batchkit mirror: move it aside (batchkit never deletes it)")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA cache_size = -16384")  # 16 MiB: most of the indexes of 200,000 actions stay in memory
+        self.db.executescript(_SCHEMA)
+        self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Mirror:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- actions
+
+    def store(self, actions: Iterable[dict[str, Any] | tuple[Any, ...]], now: datetime) -> Stored:
+        """Upsert actions by Id in one transaction: their fields, or the rows `row_hook` made of them while
+        the answer was read (an action without an Id is skipped)."""
+        stamp = utc_text(now)
+        rows = [row for row in (a if isinstance(a, tuple) else _row(a, stamp) for a in actions) if row is not None]
+        if not rows:
+            return Stored()
+        with self.db:
+            self.db.execute("BEGIN")
+            before = self.count()
+            changed = self.db.total_changes
+            self.db.executemany(_UPSERT, rows)
+            touched = self.db.total_changes - changed
+            new = self.count() - before
+        return Stored(new=new, updated=touched - new, same=len(rows) - touched)
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM actions").fetchone()[0])
+
+    @staticmethod
+    def _fields(row: tuple[Any, ...]) -> dict[str, Any]:
+        fields = {f: v for f, v in zip(FIELDS, row) if v is not None}
+        if row[len(FIELDS)]:
+            fields.update(json.loads(row[len(FIELDS)]))
+        return fields
+
+    def action(self, action_id: str) -> dict[str, Any] | None:
+        """An action's fields as the API gave them, with `mirrored_at`; None when not mirrored."""
+        row = self.db.execute(f"SELECT {', '.join(FIELDS)}, extra, mirrored_at FROM actions WHERE Id = ?",
+                              (action_id,)).fetchone()
+        return None if row is None else {**self._fields(row), "mirrored_at": row[-1]}
+
+    def by_order(self, oid: str, tracker: str) -> list[dict[str, Any]]:
+        """The actions with this Oid and ActionTrackerId, newest created first."""
+        rows = self.db.execute(f"SELECT {', '.join(FIELDS)}, extra FROM actions WHERE Oid = ? AND "
+                               "ActionTrackerId = ? ORDER BY CreationDate DESC, Id DESC", (oid, tracker))
+        return [self._fields(r) for r in rows]
+
+    def keys(self) -> Iterator[tuple[Any, ...]]:
+        """(Id, Oid, ActionTrackerId, State, Amount, Currency, CreationDate, LockingDate) of every action."""
+        yield from self.db.execute(f"SELECT {', '.join(KEYS)} FROM actions")
+
+    # ---------------------------------------------------------------- items
+
+    def store_items(self, action_id: str, items: list[dict[str, Any]], now: datetime) -> None:
+        """Replace the items of one action (all of them, as fetched)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM items WHERE ActionId = ?", (action_id,))
+            self.db.executemany("INSERT OR REPLACE INTO items (ActionId, Sku, fields) VALUES (?, ?, ?)",
+                                [(action_id, _text(i.get("Sku")), json.dumps(_plain(i), ensure_ascii=False))
+                                 for i in items])
+            self.db.execute("INSERT OR REPLACE INTO items_fetched VALUES (?, ?)", (action_id, utc_text(now)))
+
+    def items(self, action_id: str) -> list[dict[str, Any]] | None:
+        """The action's items when they were fetched, else None."""
+        if self.db.execute("SELECT 1 FROM items_fetched WHERE ActionId = ?", (action_id,)).fetchone() is None:
+            return None
+        rows = self.db.execute("SELECT fields FROM items WHERE ActionId = ? ORDER BY rowid", (action_id,))
+        return [json.loads(r[0]) for r in rows]
+
+    # ---------------------------------------------------------------- what was synced when
+
+    def pending_windows(self) -> list[tuple[int, datetime, datetime]]:
+        """(plan, start, end) of windows a sync planned and did not finish (it was stopped), oldest first."""
+        rows = self.db.execute("SELECT plan, start, end FROM windows WHERE state = 'pending' ORDER BY start")
+        return [(int(p), parse_time(s), parse_time(e)) for p, s, e in rows]
+
+    def plan(self, windows: list[tuple[datetime, datetime]]) -> int:
+        """Record the windows a sync is about to read (so that a stopped sync resumes them); the plan's id."""
+        with self.db:
+            self.db.execute("BEGIN")
+            plan = int(self.db.execute("SELECT coalesce(max(plan), 0) + 1 FROM windows").fetchone()[0])
+            self.db.executemany("INSERT OR REPLACE INTO windows (plan, start, end, state) VALUES (?, ?, ?, 'pending')",
+                                [(plan, utc_text(s), utc_text(e)) for s, e in windows])
+        return plan
+
+    def finish_window(self, plan: int, start: datetime, end: datetime, pages: int, seen: int, now: datetime) -> None:
+        """A window was read whole: mark it, and move the high-water mark when it joins the covered time."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("UPDATE windows SET state = 'done', pages = ?, seen = ?, finished_at = ? WHERE plan = ? "
+                            "AND start = ?", (pages, seen, utc_text(now), plan, utc_text(start)))
+            high = self.high_water()
+            if high is None or start <= high:
+                self.set_meta("high_water", utc_text(max(end, high) if high else end))
+            first = self.get_meta("covered_from")
+            if first is None or start < parse_time(first):
+                self.set_meta("covered_from", utc_text(start))
+
+    def split_window(self, plan: int, start: datetime, middle: datetime, end: datetime) -> None:
+        """Replace a pending window by its two halves (a window over 10 x PageSize)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM windows WHERE plan = ? AND start = ?", (plan, utc_text(start)))
+            self.db.executemany("INSERT OR REPLACE INTO windows (plan, start, end, state) VALUES (?, ?, ?, 'pending')",
+                                [(plan, utc_text(start), utc_text(middle)), (plan, utc_text(middle), utc_text(end))])
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def synced_at(self) -> datetime | None:
+        """When the last sync finished, or None."""
+        text = self.get_meta("synced_at")
+        return parse_time(text) if text else None
+
+    def high_water(self) -> datetime | None:
+        """The end of the last-updated time covered without a gap since the first sync."""
+        text = self.get_meta("high_water")
+        return parse_time(text) if text else None

@@ -1,0 +1,146 @@
+"""API settings: flags, then the environment, then [api] in batchkit.toml, then defaults.
+
+The token comes only from IMPACT_AUTH_TOKEN (never a flag or the file) and never appears in repr().
+Plain http:// is allowed only to a loopback host (the sandbox); TLS is always verified.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from batchkit.core.config import Config
+from batchkit.core.errors import ConfigError, UsageError
+from batchkit.core.state import default_state_dir
+
+__all__ = ["ApiSettings", "api_settings", "is_loopback"]
+
+DEFAULT_URL = "https://api.impact.com"
+_ENV = {"url": "BATCHKIT_API_URL", "account_sid": "IMPACT_ACCOUNT_SID", "campaign_id": "BATCHKIT_CAMPAIGN_ID",
+        "state_dir": "BATCHKIT_STATE_DIR"}
+_RANGES = {  # key: (default, lowest, highest)
+    "requests_per_hour": (1000, 1, 100_000), "timeout": (30.0, 0.001, 3600), "sync_days": (90, 1, 3 * 365),
+    "page_size": (20_000, 2000, 20_000), "retries": (4, 0, 20), "max_age": (3600.0, 0, 366 * 86400),
+    "preflight_budget": (200, 0, 100_000), "settle_seconds": (900.0, 0, 30 * 86400), "max_hours": (2.0, 0, 1000)}
+_SECRET_WORDS = ("token", "pass", "secret", "auth")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Everything the client needs; the token never appears in repr()."""
+
+    account_sid: str
+    token: str = field(repr=False)
+    url: str = DEFAULT_URL
+    campaign_id: str | None = None
+    requests_per_hour: int = 1000
+    timeout: float = 30.0
+    sync_days: int = 90
+    page_size: int = 20_000
+    retries: int = 4
+    state_dir: Path = field(default_factory=default_state_dir)
+    max_age: float = 3600.0
+    preflight_budget: int = 200
+    settle_seconds: float = 900.0
+    max_hours: float = 2.0
+    backoff: float = 1.0
+    backoff_cap: float = 60.0
+
+    @property
+    def base(self) -> str:
+        """The account's path: /Advertisers/{AccountSID}."""
+        return f"/Advertisers/{self.account_sid}"
+
+    def need_token(self) -> None:
+        if not self.token:
+            raise ConfigError("no impact.com token: set IMPACT_AUTH_TOKEN in the environment (it never goes in a "
+                              "file)")
+
+    def need_campaign(self) -> str:
+        if not self.campaign_id:
+            raise ConfigError("no impact.com campaign: set --campaign-id, BATCHKIT_CAMPAIGN_ID or [api] campaign_id")
+        return self.campaign_id
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _api_table(config: Config) -> dict[str, Any]:
+    raw = config.sections.get("api", {})
+    where = config.source or "batchkit.toml"
+    for key in raw if isinstance(raw, dict) else ():
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            raise ConfigError(f"{where}: [api] {key}: the impact.com token never goes in batchkit.toml; set "
+                              "IMPACT_AUTH_TOKEN in the environment")
+    table = dict(config.table("api"))
+    for key, (_default, low, high) in _RANGES.items():
+        value = table.get(key)
+        if value is not None and (not math.isfinite(value) or not low <= value <= high):
+            raise ConfigError(f"{where}: [api] {key} must be between {low:,} and {high:,} (got {value!r})")
+    return table
+
+
+def check_url(url: str, origin: str) -> str:
+    """An https:// URL, or http:// to a loopback host; no path, query or credentials."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{origin}: {url!r} is not an https:// URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(f"{origin}: plain http:// only to this machine (127.0.0.1, localhost); "
+                          f"use https:// for {parts.hostname}")
+    if parts.username or parts.password or parts.query or parts.path.strip("/"):
+        raise ConfigError(f"{origin}: give the API's root only (like {DEFAULT_URL}), without a path, query or "
+                          "credentials")
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+def _pick(key: str, flags: Mapping[str, Any], env: Mapping[str, str], table: Mapping[str, Any],
+          where: str) -> tuple[str | None, str]:
+    if flags.get(key) is not None:
+        if not str(flags[key]).strip():
+            raise UsageError(f"--{key.replace('_', '-')} is empty")
+        return str(flags[key]).strip(), "--" + key.replace("_", "-")
+    if env.get(_ENV[key], "").strip():
+        return env[_ENV[key]].strip(), _ENV[key]
+    if key in table:
+        return str(table[key]).strip(), f"{where}: [api] {key}"
+    return None, ""
+
+
+def api_settings(config: Config, flags: Mapping[str, Any] | None = None,
+                 env: Mapping[str, str] = os.environ) -> ApiSettings:
+    """Flags > environment > [api] in batchkit.toml > defaults; the token only from IMPACT_AUTH_TOKEN (it may
+    be missing: reading the mirror needs none; ApiSettings.need_token() says so when a request would)."""
+    flags, table = flags or {}, _api_table(config)
+    where = config.source or "batchkit.toml"
+    url, origin = _pick("url", flags, env, table, where)
+    sid, _ = _pick("account_sid", flags, env, table, where)
+    campaign, _ = _pick("campaign_id", flags, env, table, where)
+    state, state_origin = _pick("state_dir", flags, env, table, where)
+    deliver = config.sections.get("deliver")
+    if state is None and isinstance(deliver, dict) and isinstance(deliver.get("state_dir"), str):
+        state, state_origin = deliver["state_dir"], f"{where}: [deliver] state_dir"
+    if not sid:
+        raise ConfigError("no impact.com account: set IMPACT_ACCOUNT_SID (or [api] account_sid)")
+    token = env.get("IMPACT_AUTH_TOKEN", "")
+    numbers: dict[str, Any] = {key: type(default)(table.get(key, default)) for key, (default, _l, _h) in
+                               _RANGES.items()}
+    in_file = state_origin.startswith(f"{where}: [")  # relative paths in the file are relative to the file
+    base = Path(config.source).parent if config.source and in_file else Path(".")
+    return ApiSettings(account_sid=sid, token=token.strip(), url=check_url(url, origin) if url else DEFAULT_URL,
+                       campaign_id=campaign,
+                       state_dir=(base / Path(state).expanduser()) if state else default_state_dir(env),
+                       **numbers)

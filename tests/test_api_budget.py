@@ -1,0 +1,75 @@
+"""The rate-limit budget: waits for the reset when nothing is left, reads both Reset forms, keeps its own count."""
+
+from __future__ import annotations
+
+from batchkit.api.budget import Budget
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _budget(per_hour: int = 1000, wall: float = 1_700_000_000.0) -> tuple[Budget, Clock, list[str]]:
+    clock, said = Clock(), []
+    return Budget(per_hour, sleep=clock.sleep, clock=clock, wall=lambda: wall + clock.now, notify=said.append), \
+        clock, said
+
+
+def test_nothing_left_waits_until_the_reset_in_seconds_and_says_so() -> None:
+    budget, clock, said = _budget()
+    budget.before()
+    budget.after({"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "42"}, 200)
+    budget.before()
+    assert clock.slept == [42.0] and budget.waited == 42.0
+    assert said and "waiting 42 s" in said[0] and "0 of 1,000" in said[0]
+
+
+def test_a_reset_above_a_billion_is_a_unix_timestamp() -> None:
+    budget, clock, _ = _budget(wall=1_700_000_000.0)
+    budget.before()
+    stamp = 1_700_000_000.0 + clock.now + 90
+    budget.after({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(stamp))}, 200)
+    budget.before()
+    assert clock.slept == [90.0]
+
+
+def test_requests_left_do_not_wait() -> None:
+    budget, clock, said = _budget()
+    for _ in range(5):
+        budget.before()
+        budget.after({"X-RateLimit-Remaining": "500", "X-RateLimit-Reset": "3000"}, 200)
+    assert clock.slept == [] and said == [] and budget.requests == 5 and budget.left() == 500
+
+
+def test_a_429_without_headers_still_waits() -> None:
+    budget, clock, _ = _budget()
+    budget.before()
+    budget.after({}, 429)
+    budget.before()
+    assert clock.slept and clock.slept[0] > 0
+
+
+def test_our_own_count_caps_an_hour_without_server_headers() -> None:
+    budget, clock, _ = _budget(per_hour=3)
+    for _ in range(3):
+        budget.before()
+        clock.now += 10
+    budget.before()  # the 4th within the hour waits until the first is an hour old
+    assert clock.slept == [3600 - 30]
+
+
+def test_malformed_headers_are_ignored_not_fatal() -> None:
+    budget, clock, _ = _budget()
+    budget.before()
+    budget.after({"X-RateLimit-Remaining": "lots", "X-RateLimit-Reset": "nan", "X-RateLimit-Limit": "-"}, 200)
+    budget.before()
+    assert clock.slept == [] and budget.left() is None
