@@ -204,3 +204,16 @@ def test_a_sync_killed_with_sigkill_resumes_without_gaps(tmp_path: Path) -> None
         assert json.loads(done.stdout)["resumed_windows"] >= 1
         expected = {i for i in _all_ids(sb) if sb.store.updated_at(i) >= datetime.now(UTC) - timedelta(days=84)}
     assert expected <= _mirrored_ids(tmp_path / "state" / "mirror" / f"{SID}-{CAMPAIGN}.sqlite3")
+
+
+def test_fields_with_separator_or_null_characters_and_missing_fields_round_trip(tmp_path: Path) -> None:
+    odd = [{"Id": "A1", "CampaignId": "4636", "Note": "a\x1fb", "Oid": "O\x00", "Amount": "1.00"},
+           {"Id": "\x1eA2", "CampaignId": "4636", "Note": None, "Amount": Decimal("2.5"), "Extra": {"x": Decimal("1.1")}},
+           {"Id": "A3", "CampaignId": "4636", "ActionTrackerId": 2240}]
+    with Mirror(tmp_path / "m.sqlite3") as mirror:
+        assert mirror.store(odd, datetime.now(UTC)).new == 3
+        got = [mirror.action(a["Id"]) for a in odd]
+        assert mirror.by_order("O\x00", "") == [] and mirror.action("A1")["Oid"] == "O\x00"
+    assert got[0]["Note"] == "a\x1fb" and got[0]["Oid"] == "O\x00"
+    assert got[1]["Amount"] == "2.5" and got[1]["Extra"] == {"x": "1.1"} and "Note" not in got[1]
+    assert got[2]["ActionTrackerId"] == "2240" and "Note" not in got[2]

@@ -8,7 +8,6 @@ Upserts by Id: reading a page twice changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import operator
 import re
@@ -23,16 +22,19 @@ from typing import Any
 from batchkit.core.errors import BatchkitError
 
 APPLICATION_ID = 0x424B4D52  # "BKMR": this file is batchkit's mirror
-# the fields of an action the API documents: one column each (a field it adds later goes in `extra`)
+# the fields of an action the API documents, packed in order into one `fields` text (a field it adds later
+# goes in `extra`); the KEYS are columns of their own too, for the indexes and preflight's join
 FIELDS = ("Id", "CampaignId", "CampaignName", "ActionTrackerId", "ActionTrackerName", "EventTypeId", "MediaPartnerId",
           "MediaPartnerName", "State", "AdId", "Payout", "DeltaPayout", "IntendedPayout", "Amount", "DeltaAmount",
           "IntendedAmount", "Currency", "ReferringDate", "EventDate", "CreationDate", "LockingDate", "ClearedDate",
           "ReferringType", "Oid", "PromoCode", "CustomerId", "CustomerStatus", "Note", "Uri")
 _KNOWN = frozenset(FIELDS)
 KEYS = ("Id", "Oid", "ActionTrackerId", "State", "Amount", "Currency", "CreationDate", "LockingDate")
+_KEY_AT = tuple(FIELDS.index(k) for k in KEYS)
+_SEP, _NULL, _JSON = "\x1f", "\x00", "\x1e"  # between packed values; a missing value; a packing in JSON instead
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS actions (
-    {', '.join(f'{c} TEXT' for c in FIELDS)}, extra TEXT, digest BLOB NOT NULL, mirrored_at TEXT NOT NULL
+    {', '.join(f'{c} TEXT' for c in KEYS)}, fields TEXT NOT NULL, extra TEXT, mirrored_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS actions_id ON actions (Id);
 CREATE INDEX IF NOT EXISTS actions_order ON actions (Oid, ActionTrackerId);
@@ -47,10 +49,10 @@ CREATE TABLE IF NOT EXISTS windows (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
-_UPSERT = (f"INSERT INTO actions ({', '.join(FIELDS)}, extra, digest, mirrored_at) VALUES "
-           f"({', '.join('?' * (len(FIELDS) + 3))}) ON CONFLICT (Id) DO UPDATE SET "
-           + ", ".join(f"{c} = excluded.{c}" for c in (*FIELDS[1:], "extra", "digest", "mirrored_at"))
-           + " WHERE actions.digest != excluded.digest")
+_STORED = (*KEYS, "fields", "extra", "mirrored_at")
+_UPSERT = (f"INSERT INTO actions ({', '.join(_STORED)}) VALUES ({', '.join('?' * len(_STORED))}) "
+           "ON CONFLICT (Id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _STORED[1:])
+           + " WHERE actions.fields != excluded.fields OR actions.extra IS NOT excluded.extra")
 
 
 class MirrorError(BatchkitError):
@@ -94,48 +96,52 @@ def _text(value: Any) -> str:
 _ALL = operator.itemgetter(*FIELDS)
 
 
+def _pack(values: tuple[str | None, ...]) -> str:
+    """The documented fields in one text: joined by \\x1f (None as \\x00); JSON when a value holds either."""
+    if None not in values:
+        text = _SEP.join(values)  # type: ignore[arg-type]
+        if text.count(_SEP) == len(values) - 1 and _NULL not in text and not text.startswith(_JSON):
+            return text
+    elif not any(v is not None and (_SEP in v or _NULL in v) for v in values) and not (values[0] or "").startswith(
+            _JSON):
+        return _SEP.join(_NULL if v is None else v for v in values)
+    return _JSON + json.dumps(values, ensure_ascii=False)
+
+
+def _unpack(text: str) -> list[str | None]:
+    if text.startswith(_JSON):
+        return list(json.loads(text[1:]))
+    return [None if v == _NULL else v for v in text.split(_SEP)]
+
+
 def _row(action: dict[str, Any], stamp: str) -> tuple[Any, ...] | None:
-    """The columns of one action, with a digest of its content (an upsert rewrites only changed rows).
-    (The usual action, every field present as text, takes the fast path: one C-level getter.)"""
+    """What is stored of one action: its keys, its packed fields, extra ones as JSON (an upsert rewrites only
+    rows whose content changed). The usual action, every documented field present as text and no other,
+    takes the fast path: one C-level getter and one join."""
     try:
         values: tuple[Any, ...] = _ALL(action)
+        complete = len(action) == len(FIELDS)
     except KeyError:
-        values = tuple(action.get(f) for f in FIELDS)
+        values, complete = tuple(action.get(f) for f in FIELDS), False
     if not set(map(type, values)) <= {str}:
         values = tuple(_cell(v) for v in values)
     if not (values[0] or "").strip():
         return None
-    others = action.keys() - _KNOWN
+    others = () if complete else action.keys() - _KNOWN
     extra = json.dumps({k: _plain(action[k]) for k in others}, ensure_ascii=False, sort_keys=True) if others \
         else None
-    text = "\x1f".join("\x00" if v is None else v for v in (*values, extra)) if extra or None in values \
-        else "\x1f".join(values)
-    return (*values, extra, hashlib.blake2b(text.encode(), digest_size=16).digest(), stamp)
-
-
-# fields whose values repeat from action to action (the campaign, the tracker, the partner, the state...)
-_REPEATING = tuple(i for i, f in enumerate(FIELDS) if f in {
-    "CampaignId", "CampaignName", "ActionTrackerId", "ActionTrackerName", "EventTypeId", "MediaPartnerId",
-    "MediaPartnerName", "State", "AdId", "DeltaPayout", "DeltaAmount", "Currency", "ReferringType", "PromoCode",
-    "CustomerStatus", "Note", "ClearedDate"})
+    return (*(values[i] for i in _KEY_AT), _pack(values), extra, stamp)
 
 
 def row_hook(now: datetime) -> Callable[[dict[str, Any]], Any]:
-    """json's object_hook for a page of actions: each action becomes its row as soon as it is read, so a page
-    of 20,000 holds tuples, not dicts, and one copy of each repeating value; other objects stay as they are."""
+    """json's object_hook for a page of actions: each action becomes its stored row as soon as it is read, so a
+    page of 20,000 holds a few texts per action, not dicts of 29 values; other objects stay as they are."""
     stamp = utc_text(now)
-    shared: dict[Any, Any] = {}
 
     def hook(obj: dict[str, Any]) -> Any:
         if "Id" not in obj or "CampaignId" not in obj:
             return obj
-        row = _row(obj, stamp)
-        if row is None:
-            return obj
-        cells = list(row)
-        for i in _REPEATING:
-            cells[i] = shared.setdefault(cells[i], cells[i])
-        return tuple(cells)
+        return _row(obj, stamp) or obj
 
     return hook
 
@@ -217,23 +223,22 @@ class Mirror:
         return int(self.db.execute("SELECT count(*) FROM actions").fetchone()[0])
 
     @staticmethod
-    def _fields(row: tuple[Any, ...]) -> dict[str, Any]:
-        fields = {f: v for f, v in zip(FIELDS, row) if v is not None}
-        if row[len(FIELDS)]:
-            fields.update(json.loads(row[len(FIELDS)]))
+    def _fields(packed: str, extra: str | None) -> dict[str, Any]:
+        fields = {f: v for f, v in zip(FIELDS, _unpack(packed)) if v is not None}
+        if extra:
+            fields.update(json.loads(extra))
         return fields
 
     def action(self, action_id: str) -> dict[str, Any] | None:
         """An action's fields as the API gave them, with `mirrored_at`; None when not mirrored."""
-        row = self.db.execute(f"SELECT {', '.join(FIELDS)}, extra, mirrored_at FROM actions WHERE Id = ?",
-                              (action_id,)).fetchone()
-        return None if row is None else {**self._fields(row), "mirrored_at": row[-1]}
+        row = self.db.execute("SELECT fields, extra, mirrored_at FROM actions WHERE Id = ?", (action_id,)).fetchone()
+        return None if row is None else {**self._fields(row[0], row[1]), "mirrored_at": row[2]}
 
     def by_order(self, oid: str, tracker: str) -> list[dict[str, Any]]:
         """The actions with this Oid and ActionTrackerId, newest created first."""
-        rows = self.db.execute(f"SELECT {', '.join(FIELDS)}, extra FROM actions WHERE Oid = ? AND "
-                               "ActionTrackerId = ? ORDER BY CreationDate DESC, Id DESC", (oid, tracker))
-        return [self._fields(r) for r in rows]
+        rows = self.db.execute("SELECT fields, extra FROM actions WHERE Oid = ? AND ActionTrackerId = ? "
+                               "ORDER BY CreationDate DESC, Id DESC", (oid, tracker))
+        return [self._fields(p, e) for p, e in rows]
 
     def keys(self) -> Iterator[tuple[Any, ...]]:
         """(Id, Oid, ActionTrackerId, State, Amount, Currency, CreationDate, LockingDate) of every action."""
