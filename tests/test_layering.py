@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-LAYERS = {"core": 0, "io": 1, "render": 2, "validate": 3, "build": 3, "deliver": 3, "api": 3, "sandbox": 3, "inquiries": 3,
+LAYERS = {"core": 0, "io": 1, "render": 2, "validate": 3, "build": 3, "deliver": 3, "api": 3, "sandbox": 3,
+          "preflight": 3, "inquiries": 3,
           "jobs": 4, "cli": 5}
 TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above everything
-SIDEWAYS = {"build": {"validate"}, "deliver": {"validate"}}  # workers validate what they write or send
+SIDEWAYS = {"build": {"validate"}, "deliver": {"validate"},  # workers validate what they write or send
+            "preflight": {"validate", "api"}}  # preflight checks validated files against the API's mirror
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
     "paramiko": ("batchkit/deliver/sftp/",),

@@ -37,11 +37,13 @@ def sync_actions(settings: ApiSettings, days: int | None = None, since: datetime
 class ActionLookup:
     """Actions by id from the mirror; a request (and a store) only for what it lacks."""
 
-    def __init__(self, settings: ApiSettings, client_factory: Callable[[], ApiClient] | None = None) -> None:
+    def __init__(self, settings: ApiSettings, client_factory: Callable[[], ApiClient] | None = None,
+                 mirror: Mirror | None = None) -> None:
         self.settings = settings
         self._factory = client_factory or (lambda: ApiClient(settings))
         self._client: ApiClient | None = None
-        self.mirror = open_mirror(settings)
+        self._own_mirror = mirror is None
+        self.mirror = mirror or open_mirror(settings)
         self.requests = 0
 
     def client(self) -> ApiClient:
@@ -52,7 +54,8 @@ class ActionLookup:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-        self.mirror.close()
+        if self._own_mirror:
+            self.mirror.close()
 
     def action(self, action_id: str) -> dict[str, Any] | None:
         """The mirrored action, or fetched (one request) and stored; None when the account has no such action."""

@@ -217,6 +217,8 @@ class Mirror:
             self.db.executemany(_UPSERT, rows)
             touched = self.db.total_changes - changed
             new = self.count() - before
+            if touched:
+                self.set_meta("generation", str(self.generation() + 1))
         return Stored(new=new, updated=touched - new, same=len(rows) - touched)
 
     def count(self) -> int:
@@ -306,6 +308,15 @@ class Mirror:
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """A number that changes whenever an action is added or changed (caches of the actions compare it)."""
+        return int(self.get_meta("generation") or 0)
+
+    def covered(self) -> tuple[datetime, datetime] | None:
+        """The last-updated time the syncs have covered without a gap: (from, to), or None before any sync."""
+        start, end = self.get_meta("covered_from"), self.get_meta("high_water")
+        return (parse_time(start), parse_time(end)) if start and end else None
 
     def synced_at(self) -> datetime | None:
         """When the last sync finished, or None."""

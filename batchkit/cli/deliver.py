@@ -8,10 +8,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from batchkit.cli.base import CONFIG_HELP, Command
+
+if TYPE_CHECKING:
+    from batchkit.core.config import Config
+    from batchkit.core.findings import Report
 
 
 @click.command("deliver", cls=Command)
@@ -25,9 +30,11 @@ from batchkit.cli.base import CONFIG_HELP, Command
               help="Where the ledger lives (default $XDG_STATE_HOME/batchkit) [env BATCHKIT_STATE_DIR].")
 @click.option("--resend", is_flag=True, help="Send even content the ledger says was delivered.")
 @click.option("--dry-run", is_flag=True, help="Validate and show what would be sent, without connecting.")
+@click.option("--preflight", is_flag=True, help="Also check every record against the account's live actions first "
+              "(BK701-BK710); errors stop the delivery.")
 @click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
 def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known_hosts: str | None,
-            state_dir: str | None, resend: bool, dry_run: bool, config_path: str | None) -> None:
+            state_dir: str | None, resend: bool, dry_run: bool, preflight: bool, config_path: str | None) -> None:
     """Validate FILES, then deliver each exactly once to a folder or an SFTP drop."""
     from batchkit.core.config import load_config
     from batchkit.deliver.delivery import deliver_files
@@ -40,10 +47,11 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
     config = load_config(config_path)  # path flags stay text: an empty one is an error, never "."
     flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
     settings = resolve_settings(config, flags, os.environ)
+    dest = parse_destination(settings.to)
+    check = (lambda paths: _preflight(paths, config)) if preflight else None
     ledger = Ledger(settings.state_dir)
     try:
-        results = deliver_files(list(files), parse_destination(settings.to), settings, ledger,
-                                resend=resend, dry_run=dry_run)
+        results = deliver_files(list(files), dest, settings, ledger, resend=resend, dry_run=dry_run, check=check)
     except InvalidFiles as exc:
         click.echo(render_text(exc.report, color=sys.stdout.isatty()))
         raise
@@ -55,3 +63,19 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
         ledger.close()
     for result in results:
         click.echo(result.describe())
+
+
+def _preflight(files: list[Path], config: Config) -> Report:
+    """Validate and preflight the files; InvalidFiles (exit 1, nothing sent) when either finds errors."""
+    from batchkit.api.settings import api_settings
+    from batchkit.deliver.errors import InvalidFiles
+    from batchkit.preflight import describe, preflight_paths
+
+    settings = api_settings(config, {}, os.environ)
+    settings.need_campaign()
+    report, summary = preflight_paths([str(f) for f in files], config, settings,
+                                      notify=lambda text: click.echo(f"batchkit: {text}", err=True))
+    click.echo(describe(summary, settings), err=True)
+    if not report.valid:
+        raise InvalidFiles(report)
+    return report

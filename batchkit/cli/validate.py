@@ -13,6 +13,7 @@ from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
 from batchkit.core.kinds import KIND_IDS
 
 if TYPE_CHECKING:
+    from batchkit.core.config import Config
     from batchkit.core.findings import Report
 
 FORMATS = ["text", "json", "github", "junit", "sarif"]
@@ -37,9 +38,13 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write an annotated XLSX copy with an Issues sheet.")
 @click.option("--issues-csv", type=click.Path(path_type=Path), help="Write the findings as CSV with the original cells.")
 @click.option("--force", is_flag=True, help="Overwrite --report/--issues-csv files that exist.")
+@click.option("--preflight", is_flag=True, help="Also check every record against the account's live actions "
+              "(the mirror, brought up to date first; BK701-BK710).")
+@click.option("--offline", is_flag=True, help="With --preflight: the mirror as it is, no request to the API.")
 def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, fmt: str | None,
              max_samples: int | None, sheet: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-             fail_on: str | None, exit_zero: bool, report_path: Path | None, issues_csv: Path | None, force: bool) -> None:
+             fail_on: str | None, exit_zero: bool, report_path: Path | None, issues_csv: Path | None, force: bool,
+             preflight: bool, offline: bool) -> None:
     """Check batch files before upload; several files are checked as one batch."""
     from batchkit.core.codes import code_filter, unknown_codes
     from batchkit.core.config import load_config
@@ -52,7 +57,12 @@ def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, 
     if bad:
         raise click.BadParameter(f"no rule code matches {', '.join(bad)}", param_hint="--select/--ignore")
     samples = 0 if (report_path or issues_csv) else max_samples
-    report = validate_paths(list(files), config, kind=kind, sheet=sheet, max_samples=samples)
+    if offline and not preflight:
+        raise click.BadParameter("--offline goes with --preflight", param_hint="--offline")
+    if preflight:
+        report = _preflight(list(files), config, kind, sheet, samples, offline)
+    else:
+        report = validate_paths(list(files), config, kind=kind, sheet=sheet, max_samples=samples)
     wanted = code_filter(chosen, dropped)
     for fr in report.files:
         fr.keep_only(wanted)
@@ -63,6 +73,20 @@ def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, 
     _emit(report, fmt, fail_on or config.fail_on)
     failed = report.errors > 0 or ((fail_on or config.fail_on) == "warning" and report.warnings > 0)
     sys.exit(0 if exit_zero or not failed else 1)
+
+
+def _preflight(files: list[str], config: Config, kind: str | None, sheet: str | None, samples: int | None,
+               offline: bool) -> Report:
+    from batchkit.api.settings import api_settings
+    from batchkit.preflight import describe, preflight_paths
+
+    settings = api_settings(config, {}, os.environ)
+    settings.need_campaign()
+    report, summary = preflight_paths(files, config, settings, kind=kind, sheet=sheet, max_samples=samples,
+                                      offline=offline,
+                                      notify=lambda text: click.echo(f"batchkit: {text}", err=True))
+    click.echo(describe(summary, settings), err=True)
+    return report
 
 
 def _check_report_targets(files: tuple[str, ...], xlsx: Path | None, issues: Path | None) -> None:

@@ -89,6 +89,24 @@ class FileReport:
     def valid(self) -> bool:
         return self.errors == 0
 
+    def withdraw(self, code: str, rows: set[int], count: int) -> None:
+        """Take back `count` findings of `code` on `rows` that a better-informed check decided (at most as many
+        as were counted), and their samples."""
+        taken = min(count, self.counts.get(code, 0))
+        if taken <= 0:
+            return
+        severity = catalogue()[code].severity
+        self.counts[code] -= taken
+        self.severity_counts[severity] -= taken
+        self.by_code_severity[code, severity] -= taken
+        if self.counts[code] <= 0:
+            del self.counts[code], self.by_code_severity[code, severity]
+        kept = [f for f in self.samples.get(code, []) if f.row not in rows]
+        if kept:
+            self.samples[code] = kept
+        else:
+            self.samples.pop(code, None)
+
     def keep_only(self, wanted: Callable[[str], bool]) -> None:
         """Drop every finding whose code `wanted` rejects (for --select / --ignore)."""
         for (code, severity), n in list(self.by_code_severity.items()):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -82,16 +83,21 @@ def check_files(paths: list[Path], config: Config | None) -> Report:
 
 def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettings, ledger: Ledger,
                   resend: bool = False, dry_run: bool = False, report: Report | None = None,
-                  connector: Connector | None = None) -> list[DeliveryResult]:
+                  connector: Connector | None = None,
+                  check: Callable[[list[Path]], Report] | None = None) -> list[DeliveryResult]:
     """Validate, then deliver each file exactly once (per content and destination), in order.
 
     Pass `report` only if it is a valid report of exactly these paths (it then skips validation).
+    `check` replaces the validation (after the files are hashed): it raises InvalidFiles or returns the
+    report, e.g. validation and preflight (README "Preflight").
     `connector` opens sessions to `dest` (default: connect.connector_for, a folder or an SFTP drop).
     A failure stops the run and raises a DeliveryError whose `results` say what happened to each file.
     """
     items = _outgoing(list(paths))  # hashed before validation: what is sent is what was validated
     ledger.check()  # a state directory, ledger or lock that cannot be used fails now, dry run or not
-    if report is None:
+    if report is None and check is not None:
+        check([i.path for i in items])
+    elif report is None:
         check_files([i.path for i in items], settings.config)
     elif not report.valid or [f.path for f in report.files] != [str(i.path) for i in items]:
         raise UsageError("the validation report given does not belong to these files")

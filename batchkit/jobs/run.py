@@ -131,7 +131,8 @@ def _stage_and_deliver(summary: RunSummary, stage: Path, config: Config, build_s
             say("run: no order needs a correction: nothing to deliver")
             return summary
         keep = not dry_run  # from here on, a delivered file's staged copy is kept until it is archived
-        keep = _deliver(summary, day, delivery, dry_run, say)
+        keep = _deliver(summary, day, delivery, dry_run, say, _preflight_check(config, say) if
+                        load_run_settings(config).preflight else None)
         return summary
     except LockBusy:  # nothing was sent
         keep = False
@@ -189,17 +190,39 @@ def _unarchived_skip(result: DeliveryResult, archive_root: Path) -> bool:
     return result.outcome == "skipped" and result.entry is not None and not archived(archive_root, result.entry)
 
 
-def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run: bool, say: Callable[[str], None]) -> bool:
+def _preflight_check(config: Config, say: Callable[[str], None]) -> Callable[[list[Path]], Report]:
+    """[run] preflight = true: the built files validated and checked against the account's actions."""
+    from batchkit.api.settings import api_settings
+    from batchkit.preflight import describe, preflight_paths
+
+    settings = api_settings(config, {}, os.environ)
+    settings.need_campaign()
+
+    def check(paths: list[Path]) -> Report:
+        report, done = preflight_paths([str(p) for p in paths], config, settings, notify=say)
+        say(describe(done, settings))
+        for fr in report.files:
+            for f in fr.findings() if not fr.valid else ():
+                say(f"preflight: {Path(fr.path).name} row {f.row} {f.column or ''}: {f.code} {f.message}")
+        if not report.valid:
+            raise InvalidFiles(report)
+        return report
+
+    return check
+
+
+def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run: bool, say: Callable[[str], None],
+             check: Callable[[list[Path]], Report] | None = None) -> bool:
     """Deliver the built files and archive each one delivered; True when a delivered file could not be archived."""
     dest = parse_destination(delivery.to)
     ledger = Ledger(delivery.state_dir)
     say(f"deliver: {len(summary.built)} file(s) to {dest.url}" + (" (dry run)" if dry_run else ""))
     failure: DeliveryError | None = None
     try:
-        results = deliver_files(summary.built, dest, delivery, ledger, dry_run=dry_run)
+        results = deliver_files(summary.built, dest, delivery, ledger, dry_run=dry_run, check=check)
     except InvalidFiles:
         summary.exit_code = 1
-        say("deliver: a built file does not validate: nothing was sent")
+        say("deliver: a built file does not validate" + (" or pass preflight" if check else "") + ": nothing was sent")
         return False
     except DeliveryError as exc:  # the files delivered before the failure are archived all the same
         results, failure = exc.results, exc

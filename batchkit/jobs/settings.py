@@ -15,6 +15,7 @@ class RunSettings:
 
     inputs: tuple[str, ...]
     archive: Path
+    preflight: bool = False  # check the built files against the account's actions before delivering
 
 
 def load_run_settings(config: Config) -> RunSettings:
@@ -29,4 +30,5 @@ def load_run_settings(config: Config) -> RunSettings:
     if not table.get("archive", "archive").strip():
         raise ConfigError(f"{src}: [run] archive is empty: name the folder delivered files are archived in")
     base = Path(config.source).parent if config.source else Path(".")
-    return RunSettings(tuple(str(base / p) for p in table["inputs"]), base / table.get("archive", "archive"))
+    return RunSettings(tuple(str(base / p) for p in table["inputs"]), base / table.get("archive", "archive"),
+                       bool(table.get("preflight", False)))

@@ -53,22 +53,29 @@ class Frames:
     items: pd.DataFrame | None
     locate_record: Locate
     locate_item: Locate | None
+    present: frozenset[str] = frozenset()  # the kind's fields the file has a column for
+
+
+Kept = list[tuple[FileReport, "Frames | None", Kind | None]]  # what later checks (preflight) look at again
 
 
 def validate_paths(paths: list[str], config: Config, kind: str | None = None, sheet: str | None = None,
-                   max_samples: int | None = None) -> Report:
-    """Validate files as one batch (cross-file checks included)."""
-    return validate_tables([read_table(p, sheet, looks_like_header) for p in paths], config, kind, max_samples)
+                   max_samples: int | None = None, keep: Kept | None = None) -> Report:
+    """Validate files as one batch (cross-file checks included); `keep` collects each file's frames."""
+    return validate_tables([read_table(p, sheet, looks_like_header) for p in paths], config, kind, max_samples,
+                           keep)
 
 
 def validate_tables(tables: list[Table], config: Config, kind: str | None = None,
-                    max_samples: int | None = None) -> Report:
+                    max_samples: int | None = None, keep: Kept | None = None) -> Report:
     """Validate tables already read as one batch (cross-file checks included)."""
     report = Report()
     targets: list[Targets] = []
     for table in tables:
         file_report, frames, k = validate_table(table, config, kind, max_samples)
         report.files.append(file_report)
+        if keep is not None:
+            keep.append((file_report, frames, k))
         if len(tables) > 1 and frames is not None and k is not None:  # one file alone has no BK404
             targets.append(targets_of(len(report.files) - 1, k, frames.record, frames.items, table))
     for index, found in cross_file_findings(targets, [f.path for f in report.files]):
@@ -98,6 +105,7 @@ def validate_table(table: Table, config: Config, kind_id: str | None = None,
         fr.add(f)
     frames = build_frames(table, kind, usable)
     present = {field for field, _ in usable}
+    frames.present = frozenset(present)
     ctx = context(config)
     _collect(record_schema(kind, present, config), frames.record, frames.locate_record, fr, ctx)
     if frames.items is not None and frames.locate_item is not None:

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import paramiko
 from paramiko.message import Message
-from paramiko.sftp import CMD_EXTENDED, CMD_EXTENDED_REPLY, CMD_INIT, CMD_VERSION, SFTPError
+from paramiko.sftp import (
+    CMD_EXTENDED,
+    CMD_EXTENDED_REPLY,
+    CMD_INIT,
+    CMD_VERSION,
+    SFTPError,
+)
 
 from batchkit.deliver.errors import (
     AuthError,

@@ -1,0 +1,159 @@
+"""BK701-BK705, BK707 (order level), BK708 and BK709 on the matched records of one file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from batchkit.core.findings import FileReport
+from batchkit.core.kinds import Kind
+from batchkit.preflight.emit import Locate, above, emit, is_zero
+from batchkit.preflight.match import Matched, text
+
+RETURN_REASONS = ("ITEM_RETURNED", "MP_RETURNED")  # a change "because it came back" lowers, never raises
+
+
+@dataclass
+class Context:
+    """One file's records, their matched actions and what preflight knows of the account."""
+
+    fr: FileReport
+    kind: Kind
+    record: pd.DataFrame
+    locate: Locate
+    keys: pd.DataFrame
+    m: Matched
+    now: datetime
+    period: str  # the mirrored period, for BK701
+    checked: np.ndarray  # records whose action could be looked up (the others get BK710)
+    present: frozenset[str]  # the fields the file has a column for
+
+    def mirror(self, column: str) -> pa.Array:
+        """The matched action's `column` for every record ("" when none)."""
+        found = self.m.pos >= 0
+        source = pa.array(self.keys[column].to_numpy(dtype=object), type=pa.large_string()) if len(self.keys) \
+            else pa.array([], type=pa.large_string())
+        taken = source.take(pa.array(np.where(found, self.m.pos, 0))) if len(self.keys) else \
+            pa.array([""] * len(found), type=pa.large_string())
+        return pc.if_else(pa.array(found), taken, "")
+
+    def ident_column(self, i: int) -> str:
+        return "ActionId" if self.m.by_id[i] else "OrderId"
+
+    def named(self, i: int) -> str:
+        if self.m.by_id[i]:
+            return f"action {self.m.ids[i].as_py()}"
+        return f"action {self.keys['Id'].iat[self.m.pos[i]]} (OrderId {self.m.oids[i].as_py()})"
+
+
+def run_checks(c: Context) -> None:
+    """Every record check, in the order a person fixes them: exists, tracker, locked/reversed, amounts."""
+    found = c.m.pos >= 0
+    _missing(c, c.checked & ~found & (c.m.by_id | c.m.by_order))
+    _tracker(c, found)
+    state = c.mirror("State").to_numpy(zero_copy_only=False)
+    reversed_ = found & (state == "REVERSED")
+    _reversed(c, reversed_)
+    _locked(c, found & ~reversed_, state)
+    if c.kind.id == "order-reversal" and "Amount" in c.present:  # without the column, the header's BK206 stands
+        _reversal_amounts(c, found & ~reversed_)
+    if c.kind.id == "order-modification" and "Amount" in c.present:
+        _raised(c, found & ~reversed_)
+    _several(c, found)
+
+
+def _missing(c: Context, mask: np.ndarray) -> None:
+    sid = c.keys.attrs.get("account", "the account")
+
+    def message(i: int) -> str:
+        if c.m.by_id[i]:
+            return f"no action {c.m.ids[i].as_py()} in {sid}: check the ActionId (a spreadsheet may have changed it)"
+        return (f"no action with OrderId {c.m.oids[i].as_py()} and ActionTrackerId {c.m.trackers[i].as_py()} in "
+                f"the mirrored period ({c.period}): check both, or sync further back (batchkit actions sync --since)")
+
+    emit(c.fr, "BK701", mask, c.locate, c.ident_column, message, lambda i: (
+        c.m.ids[i] if c.m.by_id[i] else c.m.oids[i]).as_py())
+
+
+def _tracker(c: Context, found: np.ndarray) -> None:
+    given = c.m.trackers.to_numpy(zero_copy_only=False)
+    actual = c.mirror("ActionTrackerId").to_numpy(zero_copy_only=False)
+    wrong = found & c.m.by_id & (given != "") & (given != actual)
+    emit(c.fr, "BK708", wrong, c.locate, "ActionTrackerId",
+         lambda i: f"ActionTrackerId {given[i]} is not {c.named(i)}'s: it belongs to tracker {actual[i]}; correct it "
+                   "or leave it empty (the ActionId alone names the action)", lambda i: str(given[i]))
+
+
+def _reversed(c: Context, mask: np.ndarray) -> None:
+    emit(c.fr, "BK703", mask, c.locate, c.ident_column,
+         lambda i: f"{c.named(i)} is already reversed: impact.com has nothing left to change; if the reversal was "
+                   "a mistake, a reset file restores it (batchkit template reset)")
+
+
+def _locked(c: Context, candidates: np.ndarray, state: np.ndarray) -> None:
+    locking = pd.to_datetime(pd.Series(c.mirror("LockingDate").to_numpy(zero_copy_only=False)), utc=True,
+                             errors="coerce", format="ISO8601")
+    passed = (locking <= pd.Timestamp(c.now)).fillna(False).to_numpy(dtype=bool)
+    approved = state == "APPROVED"
+    mask = candidates & (approved | passed)
+    dates = c.mirror("LockingDate")
+
+    def message(i: int) -> str:
+        when = dates[i].as_py() or "unknown"
+        if approved[i]:
+            return f"{c.named(i)} is locked: State APPROVED (LockingDate {when}); impact.com refuses changes to it"
+        return (f"{c.named(i)} is locked: its LockingDate {when} has passed (the mirror still says {state[i]}, as "
+                "state changes are not updates); impact.com refuses changes to it")
+
+    emit(c.fr, "BK702", mask, c.locate, c.ident_column, message)
+
+
+def _reversal_amounts(c: Context, found: np.ndarray) -> None:
+    """BK704/BK705 from the action's own amount; they replace the BK206 guess on the rows they decide."""
+    given = text(c.record, "Amount")
+    original = c.mirror("Amount")
+    empty = pc.equal(given, "").to_numpy(zero_copy_only=False)
+    original_zero = is_zero(original)
+    known = found & pc.not_equal(original, "").to_numpy(zero_copy_only=False)
+    currency = c.mirror("Currency")
+    emit(c.fr, "BK704", known & ~empty & is_zero(given) & original_zero, c.locate, "Amount",
+         lambda i: f"{c.named(i)} has an amount of 0: a reversal with Amount 0 registers as a modification; leave "
+                   "Amount empty", lambda i: given[i].as_py())
+    emit(c.fr, "BK705", known & empty & ~original_zero, c.locate, "Amount",
+         lambda i: f"{c.named(i)} has an amount of {original[i].as_py()} {currency[i].as_py()}: write 0 to reverse "
+                   "it (an empty Amount reverses only actions whose amount is 0)")
+    decided = np.flatnonzero(known & empty)
+    c.fr.withdraw("BK206", {c.locate(int(i), "Amount")[0] for i in decided}, len(decided))
+
+
+def _raised(c: Context, found: np.ndarray) -> None:
+    given, original = text(c.record, "Amount"), c.mirror("Amount")
+    reason = text(c.record, "Reason")
+    returned = pc.is_in(reason, value_set=pa.array(RETURN_REASONS, type=pa.large_string())).to_numpy(
+        zero_copy_only=False)
+    currency = c.mirror("Currency")
+    emit(c.fr, "BK707", found & returned & above(given, original), c.locate, "Amount",
+         lambda i: f"Amount {given[i].as_py()} is above {c.named(i)}'s {original[i].as_py()} "
+                   f"{currency[i].as_py()}, with the return reason {reason[i].as_py()}: a return lowers the amount",
+         lambda i: given[i].as_py())
+
+
+def _several(c: Context, found: np.ndarray) -> None:
+    mask = np.zeros(len(found), dtype=bool)
+    mask[list(c.m.older)] = True
+    created = c.keys["CreationDate"]
+
+    def message(i: int) -> str:
+        newest = c.m.pos[i]
+        others = ", ".join(f"{c.keys['Id'].iat[r]} ({created.iat[r][:10]})" for r in c.m.older[i][:5])
+        more = f" and {len(c.m.older[i]) - 5} more" if len(c.m.older[i]) > 5 else ""
+        return (f"OrderId {c.m.oids[i].as_py()} + ActionTrackerId {c.m.trackers[i].as_py()} match "
+                f"{len(c.m.older[i]) + 1} actions: the newest, {c.keys['Id'].iat[newest]} (created "
+                f"{created.iat[newest][:10]}), gets the change; also {others}{more}")
+
+    emit(c.fr, "BK709", mask & found, c.locate, "OrderId", message, lambda i: c.m.oids[i].as_py())
