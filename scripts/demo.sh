@@ -52,4 +52,8 @@ $bk actions sync        # the second sync is incremental: one request
 $bk actions show 1000.4636.158201 --items
 
 echo
-echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored)"
+echo "== 7. preflight: the files built in step 1 and the sample batch files against the sandbox's actions =="
+$bk validate "$out"/*.csv samples/batch/*.csv --preflight
+
+echo
+echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean)"

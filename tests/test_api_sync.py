@@ -217,3 +217,17 @@ def test_fields_with_separator_or_null_characters_and_missing_fields_round_trip(
     assert got[0]["Note"] == "a\x1fb" and got[0]["Oid"] == "O\x00"
     assert got[1]["Amount"] == "2.5" and got[1]["Extra"] == {"x": "1.1"} and "Note" not in got[1]
     assert got[2]["ActionTrackerId"] == "2240" and "Note" not in got[2]
+
+
+def test_a_mirror_of_an_earlier_layout_is_rebuilt_empty(tmp_path: Path) -> None:
+    from batchkit.api.mirror import APPLICATION_ID
+
+    path = tmp_path / "m.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("CREATE TABLE actions (Id TEXT PRIMARY KEY, fields TEXT)")
+        db.execute("INSERT INTO actions VALUES ('A1', '{}')")
+    with Mirror(path) as mirror:
+        assert mirror.count() == 0 and mirror.high_water() is None  # the next sync reads everything again
+        mirror.store([{"Id": "A2", "CampaignId": "1"}], datetime.now(UTC))
+        assert mirror.action("A2")["CampaignId"] == "1"

@@ -166,3 +166,52 @@ def test_run_with_preflight_checks_the_built_files(tmp_path: Path) -> None:
         done = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)
     assert done.exit_code == 0, done.output
     assert "preflight:" in done.stderr and len(list((tmp_path / "outbox").iterdir())) == 3
+
+
+def test_dates_are_read_in_utc_whatever_their_offset_or_fraction() -> None:
+    import pyarrow as pa
+
+    from batchkit.preflight.match import utc_seconds
+
+    got = utc_seconds(pa.array(["2026-12-31T11:56:46-08:00", "2026-12-31T19:56:46.123456+00:00", "",
+                                "garbage", "2026-12-31T19:56Z", "2026-12-31T19:56:46Z"], type=pa.large_string()))
+    same = 1798747006.0  # 2026-12-31T19:56:46Z
+    assert list(got[[0, 1, 5]]) == [same, same, same] and got[4] == same - 46
+    assert str(got[2]) == str(got[3]) == "nan"
+
+
+@pytest.mark.parametrize("dates", [["2026-12-01T11:00:00-08:00", "2026-12-01T13:00:00-08:00", ""],
+                                   ["2026-12-01T19:00:00Z", "2026-12-01T21:00:00Z", ""],
+                                   ["2026-12-01T11:00:00-08:00", "2026-12-01T21:00:00Z", ""],
+                                   ["2026-12-01T19:00:00.5Z", "2026-12-01T13:00:00.25-08:00", ""]])
+def test_a_locking_date_has_passed_by_the_same_rule_however_it_is_written(dates: list[str]) -> None:
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    from batchkit.preflight.match import passed_by
+
+    now = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)  # 12:00 at -08:00
+    assert passed_by(pa.array(dates, type=pa.large_string()), now).tolist() == [True, False, False]
+
+
+def test_the_key_cache_follows_the_mirror_by_what_was_mirrored_since(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from batchkit.api.mirror import Mirror
+    from batchkit.preflight.keys import key_frame
+
+    def action(i: int, state: str = "PENDING") -> dict:
+        return {"Id": f"A{i}", "CampaignId": "1", "Oid": f"O{i}", "ActionTrackerId": "2240", "State": state}
+
+    with Mirror(tmp_path / "m.sqlite3") as mirror:
+        mirror.store([action(i) for i in range(3)], datetime.now(UTC))
+        assert key_frame(mirror).column("Id").to_pylist() == ["A0", "A1", "A2"]
+        mirror.store([action(1, "REVERSED"), action(3)], datetime.now(UTC))
+        table = key_frame(mirror)
+        states = dict(zip(table.column("Id").to_pylist(), table.column("State").to_pylist()))
+        assert states == {"A0": "PENDING", "A1": "REVERSED", "A2": "PENDING", "A3": "PENDING"}
+        assert (tmp_path / "m.keys.arrow").exists() and key_frame(mirror).num_rows == 4  # unchanged: the cache
+    (tmp_path / "m.keys.arrow").write_bytes(b"not arrow")  # a damaged cache is rebuilt, never trusted
+    with Mirror(tmp_path / "m.sqlite3") as mirror:
+        assert key_frame(mirror).num_rows == 4

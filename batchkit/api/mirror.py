@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import operator
 import re
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 from batchkit.core.errors import BatchkitError
 
 APPLICATION_ID = 0x424B4D52  # "BKMR": this file is batchkit's mirror
+SCHEMA_VERSION = 2  # PRAGMA user_version: a mirror of another layout is rebuilt (it is only a copy)
 # the fields of an action the API documents, packed in order into one `fields` text (a field it adds later
 # goes in `extra`); the KEYS are columns of their own too, for the indexes and preflight's join
 FIELDS = ("Id", "CampaignId", "CampaignName", "ActionTrackerId", "ActionTrackerName", "EventTypeId", "MediaPartnerId",
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS actions_id ON actions (Id);
 CREATE INDEX IF NOT EXISTS actions_order ON actions (Oid, ActionTrackerId);
+CREATE INDEX IF NOT EXISTS actions_mirrored ON actions (mirrored_at);
 CREATE TABLE IF NOT EXISTS items (
     ActionId TEXT NOT NULL, Sku TEXT NOT NULL, fields TEXT NOT NULL, UNIQUE (ActionId, Sku)
 );
@@ -186,11 +189,22 @@ class Mirror:
         if existed and self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             self.db.close()
             raise MirrorError(f"{self.path} is not a batchkit mirror: move it aside (batchkit never deletes it)")
+        if existed and self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            self._rebuild()
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA cache_size = -16384")  # 16 MiB: most of the indexes of 200,000 actions stay in memory
         self.db.executescript(_SCHEMA)
         self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if self.get_meta("epoch") is None:  # this mirror's identity: a cache of another (or a rebuilt one) differs
+            self.set_meta("epoch", secrets.token_hex(8))
+
+    def _rebuild(self) -> None:
+        """A mirror an earlier batchkit laid out differently: emptied, so the next sync reads it whole again."""
+        tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
 
     def close(self) -> None:
         self.db.close()
@@ -241,6 +255,14 @@ class Mirror:
         rows = self.db.execute("SELECT fields, extra FROM actions WHERE Oid = ? AND ActionTrackerId = ? "
                                "ORDER BY CreationDate DESC, Id DESC", (oid, tracker))
         return [self._fields(p, e) for p, e in rows]
+
+    def keys_since(self, stamp: str | None) -> Iterator[tuple[Any, ...]]:
+        """One text per action mirrored at or after `stamp` (all when None): its KEYS joined by \\x1f, then
+        its mirrored_at."""
+        joined = " || char(31) || ".join(f"coalesce(replace({k}, char(31), ' '), '')" for k in KEYS)
+        where = "" if stamp is None else " WHERE mirrored_at >= ?"
+        yield from self.db.execute(f"SELECT {joined}, mirrored_at FROM actions{where}", () if stamp is None else
+                                   (stamp,))
 
     def keys(self) -> Iterator[tuple[Any, ...]]:
         """(Id, Oid, ActionTrackerId, State, Amount, Currency, CreationDate, LockingDate) of every action."""

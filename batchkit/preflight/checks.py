@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from batchkit.core.findings import FileReport
 from batchkit.core.kinds import Kind
 from batchkit.preflight.emit import Locate, above, emit, is_zero
-from batchkit.preflight.match import Matched, text
+from batchkit.preflight.match import TEXT, Matched, column, passed_by, text
 
 RETURN_REASONS = ("ITEM_RETURNED", "MP_RETURNED")  # a change "because it came back" lowers, never raises
 
@@ -26,21 +26,25 @@ class Context:
     kind: Kind
     record: pd.DataFrame
     locate: Locate
-    keys: pd.DataFrame
+    keys: pa.Table
     m: Matched
     now: datetime
     period: str  # the mirrored period, for BK701
     checked: np.ndarray  # records whose action could be looked up (the others get BK710)
     present: frozenset[str]  # the fields the file has a column for
+    account: str = "the account"
 
-    def mirror(self, column: str) -> pa.Array:
-        """The matched action's `column` for every record ("" when none)."""
+    def mirror(self, name: str) -> pa.Array:
+        """The matched action's `name` for every record ("" when none)."""
         found = self.m.pos >= 0
-        source = pa.array(self.keys[column].to_numpy(dtype=object), type=pa.large_string()) if len(self.keys) \
-            else pa.array([], type=pa.large_string())
-        taken = source.take(pa.array(np.where(found, self.m.pos, 0))) if len(self.keys) else \
-            pa.array([""] * len(found), type=pa.large_string())
+        if not self.keys.num_rows:
+            return pa.array([""] * len(found), type=TEXT)
+        taken = column(self.keys, name).take(pa.array(np.where(found, self.m.pos, 0)))
         return pc.if_else(pa.array(found), taken, "")
+
+    def key(self, name: str, row: int) -> str:
+        """One mirror row's `name`."""
+        return str(self.keys.column(name)[int(row)].as_py() or "")
 
     def ident_column(self, i: int) -> str:
         return "ActionId" if self.m.by_id[i] else "OrderId"
@@ -48,7 +52,7 @@ class Context:
     def named(self, i: int) -> str:
         if self.m.by_id[i]:
             return f"action {self.m.ids[i].as_py()}"
-        return f"action {self.keys['Id'].iat[self.m.pos[i]]} (OrderId {self.m.oids[i].as_py()})"
+        return f"action {self.key('Id', self.m.pos[i])} (OrderId {self.m.oids[i].as_py()})"
 
 
 def run_checks(c: Context) -> None:
@@ -56,8 +60,8 @@ def run_checks(c: Context) -> None:
     found = c.m.pos >= 0
     _missing(c, c.checked & ~found & (c.m.by_id | c.m.by_order))
     _tracker(c, found)
-    state = c.mirror("State").to_numpy(zero_copy_only=False)
-    reversed_ = found & (state == "REVERSED")
+    state = c.mirror("State")
+    reversed_ = found & _is(state, "REVERSED")
     _reversed(c, reversed_)
     _locked(c, found & ~reversed_, state)
     if c.kind.id == "order-reversal" and "Amount" in c.present:  # without the column, the header's BK206 stands
@@ -68,7 +72,7 @@ def run_checks(c: Context) -> None:
 
 
 def _missing(c: Context, mask: np.ndarray) -> None:
-    sid = c.keys.attrs.get("account", "the account")
+    sid = c.account
 
     def message(i: int) -> str:
         if c.m.by_id[i]:
@@ -80,13 +84,17 @@ def _missing(c: Context, mask: np.ndarray) -> None:
         c.m.ids[i] if c.m.by_id[i] else c.m.oids[i]).as_py())
 
 
+def _is(values: pa.Array, text_: str) -> np.ndarray:
+    return pc.equal(values, text_).to_numpy(zero_copy_only=False)
+
+
 def _tracker(c: Context, found: np.ndarray) -> None:
-    given = c.m.trackers.to_numpy(zero_copy_only=False)
-    actual = c.mirror("ActionTrackerId").to_numpy(zero_copy_only=False)
-    wrong = found & c.m.by_id & (given != "") & (given != actual)
-    emit(c.fr, "BK708", wrong, c.locate, "ActionTrackerId",
-         lambda i: f"ActionTrackerId {given[i]} is not {c.named(i)}'s: it belongs to tracker {actual[i]}; correct it "
-                   "or leave it empty (the ActionId alone names the action)", lambda i: str(given[i]))
+    given, actual = c.m.trackers, c.mirror("ActionTrackerId")
+    differ = pc.and_(pc.not_equal(given, ""), pc.not_equal(given, actual)).to_numpy(zero_copy_only=False)
+    emit(c.fr, "BK708", found & c.m.by_id & differ, c.locate, "ActionTrackerId",
+         lambda i: f"ActionTrackerId {given[i].as_py()} is not {c.named(i)}'s: it belongs to tracker "
+                   f"{actual[i].as_py()}; correct it or leave it empty (the ActionId alone names the action)",
+         lambda i: given[i].as_py())
 
 
 def _reversed(c: Context, mask: np.ndarray) -> None:
@@ -95,11 +103,12 @@ def _reversed(c: Context, mask: np.ndarray) -> None:
                    "a mistake, a reset file restores it (batchkit template reset)")
 
 
-def _locked(c: Context, candidates: np.ndarray, state: np.ndarray) -> None:
-    locking = pd.to_datetime(pd.Series(c.mirror("LockingDate").to_numpy(zero_copy_only=False)), utc=True,
-                             errors="coerce", format="ISO8601")
-    passed = (locking <= pd.Timestamp(c.now)).fillna(False).to_numpy(dtype=bool)
-    approved = state == "APPROVED"
+def _locked(c: Context, candidates: np.ndarray, state: pa.Array) -> None:
+    approved = _is(state, "APPROVED")
+    passed = np.zeros(len(state), dtype=bool)
+    pending = np.flatnonzero(candidates & ~approved)
+    if len(pending):
+        passed[pending] = passed_by(c.mirror("LockingDate").take(pa.array(pending)), c.now)
     mask = candidates & (approved | passed)
     dates = c.mirror("LockingDate")
 
@@ -107,7 +116,7 @@ def _locked(c: Context, candidates: np.ndarray, state: np.ndarray) -> None:
         when = dates[i].as_py() or "unknown"
         if approved[i]:
             return f"{c.named(i)} is locked: State APPROVED (LockingDate {when}); impact.com refuses changes to it"
-        return (f"{c.named(i)} is locked: its LockingDate {when} has passed (the mirror still says {state[i]}, as "
+        return (f"{c.named(i)} is locked: its LockingDate {when} has passed (the mirror still says {state[i].as_py()}, as "
                 "state changes are not updates); impact.com refuses changes to it")
 
     emit(c.fr, "BK702", mask, c.locate, c.ident_column, message)
@@ -146,14 +155,13 @@ def _raised(c: Context, found: np.ndarray) -> None:
 def _several(c: Context, found: np.ndarray) -> None:
     mask = np.zeros(len(found), dtype=bool)
     mask[list(c.m.older)] = True
-    created = c.keys["CreationDate"]
 
     def message(i: int) -> str:
         newest = c.m.pos[i]
-        others = ", ".join(f"{c.keys['Id'].iat[r]} ({created.iat[r][:10]})" for r in c.m.older[i][:5])
+        others = ", ".join(f"{c.key('Id', r)} ({c.key('CreationDate', r)[:10]})" for r in c.m.older[i][:5])
         more = f" and {len(c.m.older[i]) - 5} more" if len(c.m.older[i]) > 5 else ""
         return (f"OrderId {c.m.oids[i].as_py()} + ActionTrackerId {c.m.trackers[i].as_py()} match "
-                f"{len(c.m.older[i]) + 1} actions: the newest, {c.keys['Id'].iat[newest]} (created "
-                f"{created.iat[newest][:10]}), gets the change; also {others}{more}")
+                f"{len(c.m.older[i]) + 1} actions: the newest, {c.key('Id', newest)} (created "
+                f"{c.key('CreationDate', newest)[:10]}), gets the change; also {others}{more}")
 
     emit(c.fr, "BK709", mask & found, c.locate, "OrderId", message, lambda i: c.m.oids[i].as_py())

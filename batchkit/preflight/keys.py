@@ -1,13 +1,14 @@
-"""The mirror's action keys as one frame (Id, Oid, ActionTrackerId, State, Amount, Currency, CreationDate,
-LockingDate), cached in an Arrow file beside the mirror and rebuilt when the mirror has changed."""
+"""The mirror's action keys as one Arrow table (Id, Oid, ActionTrackerId, State, Amount, Currency,
+CreationDate, LockingDate), cached in an Arrow file beside the mirror: read whole the first time, then
+brought up to date with only the actions mirrored since (README "Preflight")."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 
 from batchkit.api.mirror import KEYS, Mirror
@@ -19,32 +20,50 @@ def _cache(mirror: Mirror) -> Path:
     return mirror.path.with_suffix(".keys.arrow")
 
 
-def _from_mirror(mirror: Mirror) -> pa.Table:
-    columns: list[list[str]] = [[] for _ in KEYS]
-    cursor = mirror.db.execute(f"SELECT {', '.join(KEYS)} FROM actions")
-    while batch := cursor.fetchmany(50_000):
-        for i, values in enumerate(zip(*batch)):
-            columns[i].extend(v or "" for v in values)
-    return pa.table({k: pa.array(c, type=_TEXT) for k, c in zip(KEYS, columns)})
+def _read(mirror: Mirror, stamp: str | None) -> tuple[pa.Table, str | None]:
+    """The keys of the actions mirrored at or after `stamp` (all when None), and the newest mirrored_at seen.
+    SQLite joins each row's keys into one text and pyarrow splits them: no Python object per cell."""
+    texts, newest = [], stamp
+    for joined, mirrored in mirror.keys_since(stamp):
+        texts.append(joined)
+        newest = mirrored if newest is None or mirrored > newest else newest
+    flat = pc.list_flatten(pc.split_pattern(pa.array(texts, type=_TEXT), "\x1f"))
+    width = len(KEYS)
+    columns = {k: flat.take(pa.array(range(i, len(flat), width))) if len(flat) else pa.array([], type=_TEXT)
+               for i, k in enumerate(KEYS)}
+    return pa.table(columns), newest
 
 
-def key_frame(mirror: Mirror) -> pd.DataFrame:
-    """Every mirrored action's keys (text, "" when unset), from the cache when it is of this generation."""
-    generation = mirror.generation()
-    path = _cache(mirror)
-    table: pa.Table | None = None
+def _load(path: Path) -> tuple[pa.Table, dict[bytes, bytes]] | None:
     try:
         table = feather.read_table(path)
-        if (table.schema.metadata or {}).get(b"generation") != str(generation).encode():
-            table = None
     except (OSError, pa.ArrowInvalid, KeyError):
-        table = None
-    if table is None:
-        table = _from_mirror(mirror).replace_schema_metadata({"generation": str(generation)})
-        part = path.with_name(f".{path.name}.{os.getpid()}.part")
-        try:
-            feather.write_feather(table, part, compression="uncompressed")
-            os.replace(part, path)
-        except OSError:  # a cache only: preflight goes on without it
-            part.unlink(missing_ok=True)
-    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if t in (pa.string(), _TEXT) else None)
+        return None
+    return table, dict(table.schema.metadata or {})
+
+
+def _write(path: Path, table: pa.Table, meta: dict[str, str]) -> None:
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        feather.write_feather(table.replace_schema_metadata(meta), part, compression="uncompressed")
+        os.replace(part, path)
+    except OSError:  # a cache only: preflight goes on without it
+        part.unlink(missing_ok=True)
+
+
+def key_frame(mirror: Mirror) -> pa.Table:
+    """Every mirrored action's keys (text, "" when unset)."""
+    generation, epoch = str(mirror.generation()), mirror.get_meta("epoch") or ""
+    path = _cache(mirror)
+    cached = _load(path)
+    if cached and cached[1].get(b"epoch") == epoch.encode() and cached[1].get(b"generation") == generation.encode():
+        return cached[0].replace_schema_metadata(None)
+    if cached and cached[1].get(b"epoch") == epoch.encode() and cached[1].get(b"stamp"):
+        old, stamp = cached[0].replace_schema_metadata(None), cached[1][b"stamp"].decode()
+        fresh, newest = _read(mirror, stamp)
+        kept = old.filter(pc.invert(pc.is_in(old.column("Id"), value_set=fresh.column("Id").combine_chunks())))
+        table = pa.concat_tables([kept, fresh])
+    else:
+        table, newest = _read(mirror, None)
+    _write(path, table, {"epoch": epoch, "generation": generation, "stamp": newest or ""})
+    return table

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from batchkit.api.actions import ActionLookup, open_mirror
 from batchkit.api.client import ApiClient
@@ -144,11 +145,14 @@ def _check_file(session: _Session, fr: FileReport, frames: Frames, kind: Kind, s
     if _fetch_missing(session, m, summary):
         keys = _keys(session)
         m = match(record, keys)
-    unchecked = m.by_id & (m.pos < 0) & np.isin(m.ids.to_numpy(zero_copy_only=False), list(session.unresolved))
+    unchecked = np.zeros(len(record), dtype=bool)
+    if session.unresolved:
+        unresolved = pa.array(sorted(session.unresolved), type=pa.large_string())
+        unchecked = m.by_id & (m.pos < 0) & pc.is_in(m.ids, value_set=unresolved).to_numpy(zero_copy_only=False)
     covered = session.mirror.covered()
     period = f"{covered[0]:%Y-%m-%d} .. {covered[1]:%Y-%m-%d}, last-updated time" if covered else "nothing synced"
     context = Context(fr, kind, record, frames.locate_record, keys, m, now, period,
-                      ~unchecked, frames.present)
+                      ~unchecked, frames.present, f"account {session.settings.account_sid}")
     run_checks(context)
     if kind.is_item and frames.items is not None:
         unchecked = unchecked | _items(session, context, frames, summary)
@@ -160,10 +164,8 @@ def _check_file(session: _Session, fr: FileReport, frames: Frames, kind: Kind, s
              m.ids[i] if m.by_id[i] else m.oids[i]).as_py())
 
 
-def _keys(session: _Session) -> pd.DataFrame:
-    keys = key_frame(session.mirror)
-    keys.attrs["account"] = f"account {session.settings.account_sid}"
-    return keys
+def _keys(session: _Session) -> pa.Table:
+    return key_frame(session.mirror)
 
 
 def _fetch_missing(session: _Session, m: Matched, summary: PreflightSummary) -> bool:
