@@ -34,12 +34,13 @@ class Context:
     present: frozenset[str]  # the fields the file has a column for
     account: str = "the account"
 
-    def mirror(self, name: str) -> pa.Array:
-        """The matched action's `name` for every record ("" when none)."""
-        found = self.m.pos >= 0
+    def mirror(self, name: str, rows: np.ndarray | None = None) -> pa.Array:
+        """The matched action's `name` for every record, or for the records `rows` ("" when none)."""
+        pos = self.m.pos if rows is None else self.m.pos[rows]
+        found = pos >= 0
         if not self.keys.num_rows:
             return pa.array([""] * len(found), type=TEXT)
-        taken = column(self.keys, name).take(pa.array(np.where(found, self.m.pos, 0)))
+        taken = column(self.keys, name).take(pa.array(np.where(found, pos, 0)))
         return pc.if_else(pa.array(found), taken, "")
 
     def key(self, name: str, row: int) -> str:
@@ -108,16 +109,15 @@ def _locked(c: Context, candidates: np.ndarray, state: pa.Array) -> None:
     passed = np.zeros(len(state), dtype=bool)
     pending = np.flatnonzero(candidates & ~approved)
     if len(pending):
-        passed[pending] = passed_by(c.mirror("LockingDate").take(pa.array(pending)), c.now)
+        passed[pending] = passed_by(c.mirror("LockingDate", pending), c.now)
     mask = candidates & (approved | passed)
-    dates = c.mirror("LockingDate")
 
     def message(i: int) -> str:
-        when = dates[i].as_py() or "unknown"
+        when = c.key("LockingDate", c.m.pos[i]) or "unknown"
         if approved[i]:
             return f"{c.named(i)} is locked: State APPROVED (LockingDate {when}); impact.com refuses changes to it"
-        return (f"{c.named(i)} is locked: its LockingDate {when} has passed (the mirror still says {state[i].as_py()}, as "
-                "state changes are not updates); impact.com refuses changes to it")
+        return (f"{c.named(i)} is locked: its LockingDate {when} has passed (the mirror still says "
+                f"{state[i].as_py()}, as state changes are not updates); impact.com refuses changes to it")
 
     emit(c.fr, "BK702", mask, c.locate, c.ident_column, message)
 
@@ -129,27 +129,30 @@ def _reversal_amounts(c: Context, found: np.ndarray) -> None:
     empty = pc.equal(given, "").to_numpy(zero_copy_only=False)
     original_zero = is_zero(original)
     known = found & pc.not_equal(original, "").to_numpy(zero_copy_only=False)
-    currency = c.mirror("Currency")
     emit(c.fr, "BK704", known & ~empty & is_zero(given) & original_zero, c.locate, "Amount",
          lambda i: f"{c.named(i)} has an amount of 0: a reversal with Amount 0 registers as a modification; leave "
                    "Amount empty", lambda i: given[i].as_py())
     emit(c.fr, "BK705", known & empty & ~original_zero, c.locate, "Amount",
-         lambda i: f"{c.named(i)} has an amount of {original[i].as_py()} {currency[i].as_py()}: write 0 to reverse "
-                   "it (an empty Amount reverses only actions whose amount is 0)")
+         lambda i: f"{c.named(i)} has an amount of {original[i].as_py()} {c.key('Currency', c.m.pos[i])}: write 0 "
+                   "to reverse it (an empty Amount reverses only actions whose amount is 0)")
     decided = np.flatnonzero(known & empty)
     c.fr.withdraw("BK206", {c.locate(int(i), "Amount")[0] for i in decided}, len(decided))
 
 
 def _raised(c: Context, found: np.ndarray) -> None:
-    given, original = text(c.record, "Amount"), c.mirror("Amount")
     reason = text(c.record, "Reason")
     returned = pc.is_in(reason, value_set=pa.array(RETURN_REASONS, type=pa.large_string())).to_numpy(
         zero_copy_only=False)
-    currency = c.mirror("Currency")
-    emit(c.fr, "BK707", found & returned & above(given, original), c.locate, "Amount",
-         lambda i: f"Amount {given[i].as_py()} is above {c.named(i)}'s {original[i].as_py()} "
-                   f"{currency[i].as_py()}, with the return reason {reason[i].as_py()}: a return lowers the amount",
-         lambda i: given[i].as_py())
+    rows = np.flatnonzero(found & returned)  # only a return can raise wrongly: the others are not compared
+    if not len(rows):
+        return
+    given = text(c.record, "Amount")
+    mask = np.zeros(len(found), dtype=bool)
+    mask[rows] = above(given.take(pa.array(rows)), c.mirror("Amount", rows))
+    emit(c.fr, "BK707", mask, c.locate, "Amount",
+         lambda i: f"Amount {given[i].as_py()} is above {c.named(i)}'s {c.key('Amount', c.m.pos[i])} "
+                   f"{c.key('Currency', c.m.pos[i])}, with the return reason {reason[i].as_py()}: a return lowers "
+                   "the amount", lambda i: given[i].as_py())
 
 
 def _several(c: Context, found: np.ndarray) -> None:

@@ -36,7 +36,7 @@ def _read(mirror: Mirror, stamp: str | None) -> tuple[pa.Table, str | None]:
 
 def _load(path: Path) -> tuple[pa.Table, dict[bytes, bytes]] | None:
     try:
-        table = feather.read_table(path)
+        table = feather.read_table(path, memory_map=True)  # uncompressed: mapped, not copied
     except (OSError, pa.ArrowInvalid, KeyError):
         return None
     return table, dict(table.schema.metadata or {})

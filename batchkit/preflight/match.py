@@ -57,16 +57,14 @@ def passed_by(values: pa.Array, now: datetime) -> np.ndarray:
     one offset: what the API sends), one text comparison with `now` written the same way decides; else each
     is read in UTC."""
     lengths = pc.utf8_length(values)
-    filled = values.filter(pc.not_equal(lengths, 0))
-    if not len(filled):
+    sizes = [n for n in pc.unique(lengths).to_pylist() if n]
+    if not sizes:
         return np.zeros(len(values), dtype=bool)
-    suffixes = pc.unique(pc.utf8_slice_codeunits(filled, -6)).to_pylist()
-    sizes = pc.unique(pc.utf8_length(filled)).to_pylist()
-    if len(suffixes) == 1 and len(sizes) == 1 and sizes[0] in _PLAIN and _offset(suffixes[0], sizes[0]) is not None:
-        offset = _offset(suffixes[0], sizes[0])
-        assert offset is not None
-        moment = now.astimezone(offset).strftime("%Y-%m-%dT%H:%M:%S")
-        bound = moment + ("Z" if sizes[0] == 20 else suffixes[0])
+    suffixes = [x for x in pc.unique(pc.utf8_slice_codeunits(values, -6)).to_pylist() if x]
+    offset = _offset(suffixes[0], sizes[0]) if len(suffixes) == 1 and len(sizes) == 1 and sizes[0] in _PLAIN \
+        else None
+    if offset is not None:
+        bound = now.astimezone(offset).strftime("%Y-%m-%dT%H:%M:%S") + ("Z" if sizes[0] == 20 else suffixes[0])
         return pc.fill_null(pc.and_(pc.not_equal(lengths, 0), pc.less_equal(values, bound)), False).to_numpy(
             zero_copy_only=False)
     return np.nan_to_num(utc_seconds(values), nan=np.inf) <= now.timestamp()
@@ -125,8 +123,9 @@ def _newest(keys: pa.Table, refs: pa.Array) -> tuple[pa.Array, np.ndarray, dict[
 
 def match(record: pd.DataFrame, keys: pa.Table) -> Matched:
     """Find every record's action in `keys` (the mirror's key table)."""
-    ids, oids, trackers = text(record, "ActionId"), text(record, "OrderId"), text(record, "ActionTrackerId")
+    ids, trackers = text(record, "ActionId"), text(record, "ActionTrackerId")
     by_id = pc.not_equal(ids, "").to_numpy(zero_copy_only=False)
+    oids = ids if by_id.all() else text(record, "OrderId")  # read only where a record is named by its order
     by_order = ~by_id & pc.and_(pc.not_equal(oids, ""), pc.not_equal(trackers, "")).to_numpy(zero_copy_only=False)
     pos = np.full(len(record), -1, dtype=np.int64)
     if by_id.any() and keys.num_rows:

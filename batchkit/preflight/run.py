@@ -73,7 +73,8 @@ class _Session:
             return "--offline, and the action is not in the mirror"
         if self.failure:
             return f"the API could not be asked ({self.failure})"
-        return f"not in the mirror, and the request budget ([api] preflight_budget = {self.settings.preflight_budget}) is spent"
+        budget = self.settings.preflight_budget
+        return f"not in the mirror, and the request budget ([api] preflight_budget = {budget}) is spent"
 
     def fetch_action(self, action_id: str) -> dict[str, Any] | None:
         """The action by id (one request), None when the account has none or the API fails."""
