@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from batchkit.api.actions import ActionLookup, open_mirror
 from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiAnswerError, ApiError, ApiRejected, ApiUnreachable
-from batchkit.api.mirror import Mirror, utc_text
+from batchkit.api.mirror import Mirror
+from batchkit.api.rows import utc_text
 from batchkit.api.settings import ApiSettings
 from batchkit.api.sync import Syncer
 from batchkit.core.config import Config
