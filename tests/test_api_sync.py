@@ -192,6 +192,7 @@ def test_a_sync_killed_with_sigkill_resumes_without_gaps(tmp_path: Path) -> None
         child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while len(sb.requests) < 3 and time.monotonic() < deadline:  # three pages in, then told to wait
+            assert child.poll() is None, child.communicate()[1]  # it must still be running to be killed
             time.sleep(0.05)
         time.sleep(0.3)
         child.send_signal(signal.SIGKILL)
