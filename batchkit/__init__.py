@@ -36,6 +36,9 @@ from batchkit.core.errors import BatchkitError, ConfigError, InputError, UsageEr
 from batchkit.core.version import VERSION
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from batchkit.api.sync import SyncSummary
     from batchkit.build.pipeline import BuildOutcome
     from batchkit.core.config import Config
     from batchkit.core.findings import FileReport, Finding, Report
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
 __version__ = VERSION
 __all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryError", "DeliveryResult", "FileReport",
            "Finding", "InputError", "InvalidFiles", "LedgerError", "LockBusy", "Report", "UsageError", "__version__",
-           "build", "deliver", "load_config", "validate"]
+           "SyncSummary", "build", "deliver", "load_config", "sync_actions", "validate"]
 
 PathLike = str | os.PathLike[str]
 
@@ -60,7 +63,7 @@ _LAZY = {  # imported on first use, so that `import batchkit` stays cheap
     "FileReport": "batchkit.core.findings", "Finding": "batchkit.core.findings", "Report": "batchkit.core.findings",
     "DeliveryError": "batchkit.deliver.errors", "InvalidFiles": "batchkit.deliver.errors",
     "LedgerError": "batchkit.deliver.errors", "LockBusy": "batchkit.deliver.errors",
-    "DeliveryResult": "batchkit.deliver.records",
+    "DeliveryResult": "batchkit.deliver.records", "SyncSummary": "batchkit.api.sync",
 }
 
 
@@ -85,16 +88,38 @@ def _config(config: Config | PathLike | None) -> Config:
 
 
 def validate(paths: Iterable[PathLike], config: Config | PathLike | None = None, *, kind: str | None = None,
-             sheet: str | None = None, max_samples: int | None = None) -> Report:
+             sheet: str | None = None, max_samples: int | None = None, preflight: bool = False,
+             offline: bool = False) -> Report:
     """Validate batch files as one batch (CSV or XLSX); bad data becomes findings in the Report.
 
     `config` is a Config, a batchkit.toml path, or None (./batchkit.toml if present, else the defaults).
-    `max_samples` caps the findings kept per code (0 = all; counts are always exact).
+    `max_samples` caps the findings kept per code (0 = all; counts are always exact). With `preflight`,
+    every record is also checked against the account's actions (BK701-BK710; the mirror is brought up to
+    date first unless `offline`; IMPACT_* / BATCHKIT_* variables and [api] say which account).
     """
     from batchkit.validate.engine import validate_paths
 
-    return validate_paths([os.fspath(p) for p in paths], _config(config), kind=kind, sheet=sheet,
-                          max_samples=max_samples)
+    names, cfg = [os.fspath(p) for p in paths], _config(config)
+    if not preflight:
+        return validate_paths(names, cfg, kind=kind, sheet=sheet, max_samples=max_samples)
+    from batchkit.api.settings import api_settings
+    from batchkit.preflight import preflight_paths
+
+    settings = api_settings(cfg, {}, os.environ)
+    settings.need_campaign()
+    return preflight_paths(names, cfg, settings, kind=kind, sheet=sheet, max_samples=max_samples,
+                           offline=offline)[0]
+
+
+def sync_actions(config: Config | PathLike | None = None, *, days: int | None = None,
+                 since: datetime | None = None, until: datetime | None = None) -> SyncSummary:
+    """Bring the local mirror of the account's actions up to date (the first time [api] sync_days back,
+    then incrementally); the summary says what was new and updated and how many requests it cost.
+    The account comes from IMPACT_ACCOUNT_SID / IMPACT_AUTH_TOKEN / BATCHKIT_CAMPAIGN_ID, then [api]."""
+    from batchkit.api.actions import sync_actions as sync
+    from batchkit.api.settings import api_settings
+
+    return sync(api_settings(_config(config), {}, os.environ), days=days, since=since, until=until)
 
 
 def build(export: PathLike, out_dir: PathLike, config: Config | PathLike | None = None, *,

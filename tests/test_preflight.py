@@ -215,3 +215,18 @@ def test_the_key_cache_follows_the_mirror_by_what_was_mirrored_since(tmp_path: P
     (tmp_path / "m.keys.arrow").write_bytes(b"not arrow")  # a damaged cache is rebuilt, never trusted
     with Mirror(tmp_path / "m.sqlite3") as mirror:
         assert key_frame(mirror).num_rows == 4
+
+
+def test_the_library_api_syncs_and_preflights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import batchkit
+
+    with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN) as sb:
+        for key, value in api_env(sb.url, tmp_path).items():
+            monkeypatch.setenv(key, value)
+        summary = batchkit.sync_actions(days=60)
+        assert isinstance(summary, batchkit.SyncSummary) and summary.new > 10
+        bad = tmp_path / "acme_order-reversals.csv"
+        bad.write_text("ActionId,OrderId,ActionTrackerId,Amount,Reason\n,PF-REVERSED,2240,0,ITEM_RETURNED\n")
+        report = batchkit.validate([bad], preflight=True, offline=True)
+        plain = batchkit.validate([bad])
+    assert [f.code for f in report.files[0].findings()] == ["BK703"] and plain.valid
