@@ -102,12 +102,9 @@ def validate(paths: Iterable[PathLike], config: Config | PathLike | None = None,
     names, cfg = [os.fspath(p) for p in paths], _config(config)
     if not preflight:
         return validate_paths(names, cfg, kind=kind, sheet=sheet, max_samples=max_samples)
-    from batchkit.api.settings import api_settings
-    from batchkit.preflight import preflight_paths
+    from batchkit.preflight import preflight_paths, settings_for
 
-    settings = api_settings(cfg, {}, os.environ)
-    settings.need_campaign()
-    return preflight_paths(names, cfg, settings, kind=kind, sheet=sheet, max_samples=max_samples,
+    return preflight_paths(names, cfg, settings_for(cfg), kind=kind, sheet=sheet, max_samples=max_samples,
                            offline=offline)[0]
 
 

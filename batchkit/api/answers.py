@@ -24,7 +24,7 @@ def parse_json(body: bytes, what: str, hook: Callable[[dict[str, Any]], Any] | N
         at = getattr(exc, "pos", None)
         where = f" at byte {at:,}" if at is not None else ""
         raise ApiAnswerError(f"{what}: the answer is not complete JSON ({len(body):,} bytes, broken{where}): "
-                             "a truncated or malformed body") from None
+                             "a truncated or malformed body", broken=True) from None
 
 
 def _no_constant(name: str) -> Any:

@@ -138,7 +138,7 @@ class ApiClient:
                     try:
                         return parse_json(response.content, what, hook)
                     except ApiAnswerError as exc:
-                        if str(exc).find("XML") >= 0:
+                        if not exc.broken:
                             raise
                         last = "a truncated or malformed body"
                 else:

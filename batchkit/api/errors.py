@@ -36,7 +36,12 @@ class ApiUnreachable(ApiError):
 
 
 class ApiAnswerError(ApiError):
-    """An answer that is not the documented JSON."""
+    """An answer that is not the documented JSON; `broken` when the body itself was cut or malformed (a read
+    may be tried again), not when it was well-formed but not JSON (XML: asking again gives the same)."""
+
+    def __init__(self, message: str, broken: bool = False) -> None:
+        super().__init__(message)
+        self.broken = broken
 
 
 class ApiRejected(ApiError):

@@ -171,10 +171,6 @@ class Mirror:
         yield from self.db.execute(f"SELECT {joined}, mirrored_at FROM actions{where}", () if stamp is None else
                                    (stamp,))
 
-    def keys(self) -> Iterator[tuple[Any, ...]]:
-        """(Id, Oid, ActionTrackerId, State, Amount, Currency, CreationDate, LockingDate) of every action."""
-        yield from self.db.execute(f"SELECT {', '.join(KEYS)} FROM actions")
-
     # ---------------------------------------------------------------- items
 
     def store_items(self, action_id: str, items: list[dict[str, Any]], now: datetime) -> None:

@@ -15,8 +15,7 @@ import click
 from batchkit.cli.base import CONFIG_HELP, Command
 
 if TYPE_CHECKING:
-    from batchkit.core.config import Config
-    from batchkit.core.findings import Report
+    pass
 
 
 @click.command("deliver", cls=Command)
@@ -42,13 +41,14 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
     from batchkit.deliver.ledger import Ledger
     from batchkit.deliver.settings import resolve_settings
     from batchkit.deliver.targets import parse_destination
+    from batchkit.jobs.preflight import preflight_check
     from batchkit.render.text import render_text
 
     config = load_config(config_path)  # path flags stay text: an empty one is an error, never "."
     flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
     settings = resolve_settings(config, flags, os.environ)
     dest = parse_destination(settings.to)
-    check = (lambda paths: _preflight(paths, config)) if preflight else None
+    check = preflight_check(config, lambda text: click.echo(text, err=True)) if preflight else None
     ledger = Ledger(settings.state_dir)
     try:
         results = deliver_files(list(files), dest, settings, ledger, resend=resend, dry_run=dry_run, check=check)
@@ -63,19 +63,3 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
         ledger.close()
     for result in results:
         click.echo(result.describe())
-
-
-def _preflight(files: list[Path], config: Config) -> Report:
-    """Validate and preflight the files; InvalidFiles (exit 1, nothing sent) when either finds errors."""
-    from batchkit.api.settings import api_settings
-    from batchkit.deliver.errors import InvalidFiles
-    from batchkit.preflight import describe, preflight_paths
-
-    settings = api_settings(config, {}, os.environ)
-    settings.need_campaign()
-    report, summary = preflight_paths([str(f) for f in files], config, settings,
-                                      notify=lambda text: click.echo(f"batchkit: {text}", err=True))
-    click.echo(describe(summary, settings), err=True)
-    if not report.valid:
-        raise InvalidFiles(report)
-    return report

@@ -77,11 +77,9 @@ def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, 
 
 def _preflight(files: list[str], config: Config, kind: str | None, sheet: str | None, samples: int | None,
                offline: bool) -> Report:
-    from batchkit.api.settings import api_settings
-    from batchkit.preflight import describe, preflight_paths
+    from batchkit.preflight import describe, preflight_paths, settings_for
 
-    settings = api_settings(config, {}, os.environ)
-    settings.need_campaign()
+    settings = settings_for(config)
     report, summary = preflight_paths(files, config, settings, kind=kind, sheet=sheet, max_samples=samples,
                                       offline=offline,
                                       notify=lambda text: click.echo(f"batchkit: {text}", err=True))

@@ -33,6 +33,7 @@ from batchkit.deliver.settings import DeliverySettings, resolve_settings
 from batchkit.deliver.targets import parse_destination
 from batchkit.io.write import folder_problem
 from batchkit.jobs import staging
+from batchkit.jobs.preflight import preflight_check
 from batchkit.jobs.settings import load_run_settings
 from batchkit.render.escape import printable
 from batchkit.render.text import render_text
@@ -131,7 +132,7 @@ def _stage_and_deliver(summary: RunSummary, stage: Path, config: Config, build_s
             say("run: no order needs a correction: nothing to deliver")
             return summary
         keep = not dry_run  # from here on, a delivered file's staged copy is kept until it is archived
-        keep = _deliver(summary, day, delivery, dry_run, say, _preflight_check(config, say) if
+        keep = _deliver(summary, day, delivery, dry_run, say, preflight_check(config, say) if
                         load_run_settings(config).preflight else None)
         return summary
     except LockBusy:  # nothing was sent
@@ -190,27 +191,6 @@ def _unarchived_skip(result: DeliveryResult, archive_root: Path) -> bool:
     return result.outcome == "skipped" and result.entry is not None and not archived(archive_root, result.entry)
 
 
-def _preflight_check(config: Config, say: Callable[[str], None]) -> Callable[[list[Path]], Report]:
-    """[run] preflight = true: the built files validated and checked against the account's actions."""
-    from batchkit.api.settings import api_settings
-    from batchkit.preflight import describe, preflight_paths
-
-    settings = api_settings(config, {}, os.environ)
-    settings.need_campaign()
-
-    def check(paths: list[Path]) -> Report:
-        report, done = preflight_paths([str(p) for p in paths], config, settings, notify=say)
-        say(describe(done, settings))
-        for fr in report.files:
-            for f in fr.findings() if not fr.valid else ():
-                say(f"preflight: {Path(fr.path).name} row {f.row} {f.column or ''}: {f.code} {f.message}")
-        if not report.valid:
-            raise InvalidFiles(report)
-        return report
-
-    return check
-
-
 def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run: bool, say: Callable[[str], None],
              check: Callable[[list[Path]], Report] | None = None) -> bool:
     """Deliver the built files and archive each one delivered; True when a delivered file could not be archived."""
@@ -220,9 +200,12 @@ def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run
     failure: DeliveryError | None = None
     try:
         results = deliver_files(summary.built, dest, delivery, ledger, dry_run=dry_run, check=check)
-    except InvalidFiles:
+    except InvalidFiles as exc:
         summary.exit_code = 1
         say("deliver: a built file does not validate" + (" or pass preflight" if check else "") + ": nothing was sent")
+        for fr in exc.report.files:
+            for f in fr.findings() if not fr.valid else ():
+                say(f"deliver: {Path(fr.path).name} row {f.row} {f.column or ''}: {f.code} {f.message}")
         return False
     except DeliveryError as exc:  # the files delivered before the failure are archived all the same
         results, failure = exc.results, exc

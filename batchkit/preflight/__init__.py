@@ -14,6 +14,7 @@ from batchkit.preflight.run import (
     describe,
     preflight,
     preflight_paths,
+    settings_for,
 )
 
-__all__ = ["Checked", "NoMirror", "PreflightSummary", "describe", "preflight", "preflight_paths"]
+__all__ = ["Checked", "NoMirror", "PreflightSummary", "describe", "preflight", "preflight_paths", "settings_for"]

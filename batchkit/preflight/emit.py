@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, localcontext
 
 import numpy as np
 import pyarrow as pa
@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from batchkit.core.codes import catalogue
 from batchkit.core.findings import FileReport, Finding
+from batchkit.core.money import parse_money
 
 Locate = Callable[[int, str], tuple[int, int, str]]
 EXACT = pa.decimal128(38, 9)
@@ -39,12 +40,10 @@ def decimals(values: pa.Array) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         out = []
         for text in values.to_pylist():
-            try:
-                amount = Decimal(text.strip()) if text and text.strip() else None
-            except InvalidOperation:
-                amount = None
-            exact = amount is not None and amount.is_finite() and abs(amount) < Decimal("1e28") and \
-                amount == amount.quantize(Decimal("1e-9"))
+            amount = parse_money(text) if text else None
+            with localcontext(Context(prec=60)):  # 28 digits and 9 places: quantize never rounds nor fails
+                exact = amount is not None and abs(amount) < Decimal("1e28") and \
+                    amount == amount.quantize(Decimal("1e-9"))
             out.append(amount if exact else None)
         return pa.array(out, type=EXACT)
 

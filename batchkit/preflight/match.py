@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from batchkit.validate.rules.registry import arrow_of
+
 _SEP = pa.scalar("\x1f", pa.large_string())
 TEXT = pa.large_string()
 
@@ -23,10 +25,9 @@ def text(frame: pd.DataFrame, column: str) -> pa.Array:
     if column not in frame.columns:
         return pa.array([""] * len(frame), type=TEXT)
     values = frame[column]
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        arr = pa.chunked_array(values.array.__arrow_array__()).combine_chunks().cast(TEXT)
-    else:
-        arr = pa.array(values.to_numpy(dtype=object, na_value=""), type=TEXT)
+    found = arrow_of(values)
+    arr = found.combine_chunks().cast(TEXT) if found is not None else \
+        pa.array(values.to_numpy(dtype=object, na_value=""), type=TEXT)
     return pc.fill_null(pc.utf8_trim_whitespace(arr), "")
 
 

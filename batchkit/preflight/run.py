@@ -3,7 +3,8 @@ and what could not be checked said (BK710) — never silently passed (README "Pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiAnswerError, ApiError, ApiRejected, ApiUnreachable
 from batchkit.api.mirror import Mirror
 from batchkit.api.rows import utc_text
-from batchkit.api.settings import ApiSettings
+from batchkit.api.settings import ApiSettings, api_settings
 from batchkit.api.sync import Syncer
 from batchkit.core.config import Config
 from batchkit.core.findings import FileReport, Report
@@ -28,7 +29,7 @@ from batchkit.preflight.emit import emit
 from batchkit.preflight.items import Items, check_items
 from batchkit.preflight.keys import key_frame
 from batchkit.preflight.match import Matched, match
-from batchkit.validate.engine import Frames, validate_paths
+from batchkit.validate.engine import Frames, Validated, validate_paths
 
 _T = TypeVar("_T")
 
@@ -39,7 +40,7 @@ class NoMirror(ApiError):
     """Preflight has no mirror to check against and cannot make one (exit 3)."""
 
 
-Checked = tuple[FileReport, "Frames | None", "Kind | None"]  # a validated file (validate_paths' `keep`)
+Checked = Validated  # a validated file (validate_paths' `keep`)
 
 
 @dataclass
@@ -206,6 +207,13 @@ def _items(session: _Session, c: Context, frames: Frames, summary: PreflightSumm
     unchecked = np.zeros(len(found), dtype=bool)
     unchecked[recs[left]] = True
     return unchecked
+
+
+def settings_for(config: Config, env: Mapping[str, str] = os.environ) -> ApiSettings:
+    """The account preflight checks against: IMPACT_* / BATCHKIT_* variables, then [api]; a campaign needed."""
+    settings = api_settings(config, {}, env)
+    settings.need_campaign()
+    return settings
 
 
 def preflight_paths(paths: list[str], config: Config, settings: ApiSettings, *, kind: str | None = None,

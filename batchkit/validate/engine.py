@@ -56,7 +56,8 @@ class Frames:
     present: frozenset[str] = frozenset()  # the kind's fields the file has a column for
 
 
-Kept = list[tuple[FileReport, "Frames | None", Kind | None]]  # what later checks (preflight) look at again
+Validated = tuple[FileReport, "Frames | None", Kind | None]  # a file's report, frames and kind
+Kept = list[Validated]  # what later checks (preflight) look at again
 
 
 def validate_paths(paths: list[str], config: Config, kind: str | None = None, sheet: str | None = None,
