@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 LAYERS = {"core": 0, "io": 1, "render": 2, "validate": 3, "build": 3, "deliver": 3, "api": 3, "sandbox": 3,
-          "preflight": 3, "inquiries": 3,
+          "preflight": 3, "inquiries": 3, "results": 3,
           "jobs": 4, "cli": 5}
 TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above everything
-SIDEWAYS = {"build": {"validate"}, "deliver": {"validate"},  # workers validate what they write or send
-            "preflight": {"validate", "api"}}  # preflight checks validated files against the API's mirror
+SIDEWAYS = {"build": {"validate"}, "deliver": {"validate", "api"},  # workers validate what they write or send;
+            # deliver --to api sends records through the API's client
+            "preflight": {"validate", "api"},  # preflight checks validated files against the API's mirror
+            "results": {"api", "deliver", "validate"}}  # the platform's verdict on what deliver's ledger sent
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
     "paramiko": ("batchkit/deliver/sftp/",),

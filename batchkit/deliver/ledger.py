@@ -181,6 +181,23 @@ class Ledger:
             return [cur.lastrowid] if sql.startswith("INSERT") else cur.fetchall()
         return self._guarded(work)
 
+    def query(self, sql: str, args: tuple[Any, ...] = (), create: bool = True) -> list[Any]:
+        """One SQL statement on the ledger (guarded: errors are LedgerErrors), for the tables other parts keep
+        here (the API's per-record book, the platform's verdicts): its rows, or [lastrowid] for an INSERT."""
+        return self._rows(sql, args, create)
+
+    def ensure(self, schema: str) -> None:
+        """Create a part's own tables in the ledger if they are not there yet (CREATE ... IF NOT EXISTS)."""
+        def work() -> None:
+            db = self._conn()
+            assert db is not None
+            db.executescript(schema)
+        self._guarded(work)
+
+    def exists(self) -> bool:
+        """Whether the ledger file exists (nothing was ever delivered from this state directory if not)."""
+        return self._guarded(self.path.exists)
+
     def last(self, sha256: str, destination: str) -> LedgerEntry | None:
         """The newest delivered (or uncertain) entry for this content at this destination."""
         rows = self._rows(f"SELECT {_COLUMNS} FROM deliveries WHERE sha256 = ? AND destination = ? "
