@@ -180,7 +180,8 @@ class ApiClient:
                                            "again")) from None
         self.budget.after(response.headers, response.status_code)
         if response.status_code == 429 or response.status_code >= 500:
-            raise NotAccepted(f"{what}: not accepted (HTTP {response.status_code}); safe to send again")
+            raise NotAccepted(f"{what}: not accepted (HTTP {response.status_code}); safe to send again",
+                              response.status_code)
         if response.status_code >= 400:
             raise self._refuse(response, what)
         try:

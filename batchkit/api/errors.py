@@ -57,7 +57,11 @@ class ApiNotFound(ApiRejected):
 
 
 class NotAccepted(ApiError):
-    """A write was answered 429 or 5xx: it was not queued, so sending it again is safe."""
+    """A write was answered 429 or 5xx: it was not queued, so sending it again is safe (`status` 0: never sent)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class UnknownWrite(ApiError):

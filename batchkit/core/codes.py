@@ -53,3 +53,10 @@ def unknown_codes(patterns: list[str]) -> list[str]:
     codes = list(catalogue())
     return [p for p in patterns if p.strip() and (not re.fullmatch(r"BK[0-9]{1,3}", p.strip().upper())
                                                   or not any(c.startswith(p.strip().upper()) for c in codes))]
+
+
+# The API's reversal endpoint (DELETE /Actions) takes a DispositionCode from this list (SPEC §1.6): not the
+# same list as the batch files' reasons (ORDER_UPDATE is not one).
+DISPOSITION_CODES = ("REJECTED", "CONS_INFO_INVALID", "CONS_ERROR", "CONS_FRAUD", "ITEM_RETURNED", "ITEM_OUT_OF_STOCK",
+                     "ORDER_ERROR", "PUB_ACT_DISPUTE", "NOT_COMPLIANCE_TERMS", "MP_RETURNED", "OTHER",
+                     "CREDITED_DIFFERENT_MP", "ADV_ACT_DISPUTE", "TEST_ACTION")

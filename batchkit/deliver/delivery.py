@@ -37,7 +37,7 @@ from batchkit.deliver.targets import Connector, Destination, Session
 NAME_MAX = 255  # bytes of one file name, locally and on OpenSSH's servers
 
 
-def _outgoing(paths: list[Path]) -> list[Outgoing]:
+def outgoing(paths: list[Path]) -> list[Outgoing]:
     items, names = [], set()
     for path in map(Path, paths):
         name = path.name
@@ -67,7 +67,7 @@ def _outgoing(paths: list[Path]) -> list[Outgoing]:
     return items
 
 
-def _result(item: Outgoing, dest: Destination, outcome: str, **kw: Any) -> DeliveryResult:
+def result_of(item: Outgoing, dest: Destination, outcome: str, **kw: Any) -> DeliveryResult:
     return DeliveryResult(item.path, item.name, item.size, item.sha256, dest.url, outcome, **kw)
 
 
@@ -93,7 +93,7 @@ def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettin
     `connector` opens sessions to `dest` (default: connect.connector_for, a folder or an SFTP drop).
     A failure stops the run and raises a DeliveryError whose `results` say what happened to each file.
     """
-    items = _outgoing(list(paths))  # hashed before validation: what is sent is what was validated
+    items = outgoing(list(paths))  # hashed before validation: what is sent is what was validated
     ledger.check()  # a state directory, ledger or lock that cannot be used fails now, dry run or not
     if report is None and check is not None:
         check([i.path for i in items])
@@ -112,7 +112,7 @@ def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettin
                 results.append(run.deliver(item, resend))
         except DeliveryError as exc:
             rest = items[len(results) + len(exc.results):]
-            exc.results = results + exc.results + [_result(i, dest, "not-attempted") for i in rest]
+            exc.results = results + exc.results + [result_of(i, dest, "not-attempted") for i in rest]
             raise
         finally:
             run.close()
@@ -128,7 +128,7 @@ def _dry_run(items: list[Outgoing], dest: Destination, ledger: Ledger, resend: b
             try:
                 dest.check(item)
             except DeliveryError as exc:
-                result = _result(item, dest, "would-fail", error=str(exc))
+                result = result_of(item, dest, "would-fail", error=str(exc))
                 first = first or exc
         results.append(result)
     if first is not None:
@@ -140,10 +140,10 @@ def _dry_run(items: list[Outgoing], dest: Destination, ledger: Ledger, resend: b
 def _preview(item: Outgoing, dest: Destination, ledger: Ledger, resend: bool) -> DeliveryResult:
     before = None if resend else ledger.last(item.sha256, dest.url)
     if before is None:
-        return _result(item, dest, "would-send")
+        return result_of(item, dest, "would-send")
     if before.outcome == "delivered":
-        return _result(item, dest, "would-skip", at=before.finished_at, entry=before)
-    return _result(item, dest, "uncertain", entry=before,
+        return result_of(item, dest, "would-skip", at=before.finished_at, entry=before)
+    return result_of(item, dest, "uncertain", entry=before,
                    error=f"an earlier delivery of this content ({before.name}) was interrupted during its final rename: "
                          "a real run looks at the drop first (the file there counts as delivered; only its .part: "
                          "sent again; neither: you are asked to check with the partner)")
@@ -171,7 +171,7 @@ class _Run:
     def deliver(self, item: Outgoing, resend: bool) -> DeliveryResult:
         before = None if resend else self.ledger.last(item.sha256, self.dest.url)
         if before is not None and before.outcome == "delivered":
-            return _result(item, self.dest, "skipped", at=before.finished_at, entry=before)
+            return result_of(item, self.dest, "skipped", at=before.finished_at, entry=before)
         if before is not None:
             recovered = self._recover(item, before)
             if recovered is not None:
@@ -184,7 +184,7 @@ class _Run:
             uncertain = isinstance(exc, UncertainDelivery)
             entry = self.ledger.update(entry_id, "unknown" if uncertain else "failed", attempts=exc.attempts,
                                        error=str(exc))
-            exc.results = [_result(item, self.dest, "uncertain" if uncertain else "failed", attempts=exc.attempts,
+            exc.results = [result_of(item, self.dest, "uncertain" if uncertain else "failed", attempts=exc.attempts,
                                    error=str(exc), entry=entry)]
             raise
         try:
@@ -193,10 +193,10 @@ class _Run:
         except LedgerError as exc:  # a full state disk: the file is in the drop all the same
             unrecorded = UnrecordedDelivery(f"{item.name} was delivered, but the ledger could not record it ({exc}); "
                                             "the next run finds it in the drop and records it")
-            unrecorded.results = [_result(item, self.dest, "delivered", attempts=attempts, remote=remote,
+            unrecorded.results = [result_of(item, self.dest, "delivered", attempts=attempts, remote=remote,
                                           seconds=time.monotonic() - started)]
             raise unrecorded from None
-        return _result(item, self.dest, "delivered", attempts=attempts, at=entry.finished_at, remote=remote,
+        return result_of(item, self.dest, "delivered", attempts=attempts, at=entry.finished_at, remote=remote,
                        seconds=time.monotonic() - started, entry=entry)
 
     def remove_leftovers(self) -> None:
@@ -221,20 +221,20 @@ class _Run:
                 self.session = self.connector.connect()
             state = self.session.probe(earlier)
         except DeliveryError as exc:
-            exc.results = [_result(item, self.dest, "failed", error=str(exc), entry=before)]
+            exc.results = [result_of(item, self.dest, "failed", error=str(exc), entry=before)]
             raise
         if state == "same":
             self.session.discard(earlier)  # killed between the link and the unlink: the .part is ours
             entry = self.ledger.update(before.id, "delivered", remote=self.dest.remote(before.name),
                                        error="recovered: the interrupted final rename had completed")
-            return _result(item, self.dest, "skipped", at=entry.finished_at, entry=entry,
+            return result_of(item, self.dest, "skipped", at=entry.finished_at, entry=entry,
                            note="the interrupted delivery had completed: recorded as delivered now")
         if state == "part":
             self.ledger.update(before.id, "failed", error="recovered: the final rename never happened (only the "
                                ".part was in the drop); sent again")
             return None
         refused = UncertainDelivery(_uncertain(item, self.dest, before))
-        refused.results = [_result(item, self.dest, "uncertain", error=str(refused), entry=before)]
+        refused.results = [result_of(item, self.dest, "uncertain", error=str(refused), entry=before)]
         raise refused
 
     def _send(self, item: Outgoing, entry_id: int) -> tuple[str, int]:

@@ -77,6 +77,7 @@ class DeliveryResult:
     error: str | None = None
     entry: LedgerEntry | None = None
     note: str | None = None  # said after the line (e.g. how an interrupted delivery was recovered)
+    records: int = 0  # through the API: how many records the file has (0 for a file delivery)
 
     def describe(self) -> str:
         """One line for people (control characters of a file name written as \\xNN)."""
@@ -88,6 +89,9 @@ class DeliveryResult:
         if self.outcome == "delivered":
             tries = "" if self.attempts <= 1 else f", {self.attempts} attempts"
             return f"sent {self.name} -> {self.remote} ({size}, {self.seconds:.2f} s{tries})"
+        if self.records and self.outcome in ("skipped", "would-skip"):
+            verb = "skipped" if self.outcome == "skipped" else "would be skipped"
+            return f"{self.name}: all {self.records} record(s) delivered earlier, {verb} ({self.destination})"
         if self.outcome in ("skipped", "would-skip"):
             verb = "skipped" if self.outcome == "skipped" else "would be skipped"
             return f"{self.name}: already delivered on {self.at}, {verb} ({self.destination}; --resend sends it again)"

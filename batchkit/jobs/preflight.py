@@ -9,7 +9,8 @@ from pathlib import Path
 from batchkit.core.config import Config
 from batchkit.core.findings import Report
 from batchkit.deliver.errors import InvalidFiles
-from batchkit.preflight import describe, preflight_paths, settings_for
+from batchkit.preflight import describe, preflight, preflight_paths, settings_for
+from batchkit.validate.engine import Validated
 
 
 def preflight_check(config: Config, say: Callable[[str], None]) -> Callable[[list[Path]], Report]:
@@ -22,5 +23,15 @@ def preflight_check(config: Config, say: Callable[[str], None]) -> Callable[[lis
         if not report.valid:
             raise InvalidFiles(report)
         return report
+
+    return check
+
+
+def preflight_validated(config: Config, say: Callable[[str], None]) -> Callable[[list[Validated]], None]:
+    """A `check=` for deliver_via_api: preflight of files already validated (findings added to their reports)."""
+    settings = settings_for(config)
+
+    def check(kept: list[Validated]) -> None:
+        say(describe(preflight(kept, settings, notify=say), settings))
 
     return check

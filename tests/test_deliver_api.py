@@ -1,0 +1,242 @@
+"""deliver --to api against the sandbox (a real socket on 127.0.0.1): each kind's request, exactly once per
+record, lost answers, 429 storms, BK803, the dry run's plan, and the command line."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest_api import CAMPAIGN, SID, TOKEN, api_env, make_settings
+
+from batchkit.api.settings import ApiSettings
+from batchkit.cli.main import main
+from batchkit.core.config import load_config
+from batchkit.deliver.errors import DeliveryError, InvalidFiles, UncertainDelivery
+from batchkit.deliver.ledger import Ledger
+from batchkit.deliver.settings import DeliverySettings
+from batchkit.deliver.viaapi.book import RecordBook
+from batchkit.deliver.viaapi.destination import api_destination_url
+from batchkit.deliver.viaapi.send import deliver_via_api, preview_via_api
+from batchkit.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH = ROOT / "samples" / "batch"
+
+
+@pytest.fixture
+def box() -> Sandbox:
+    with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, process_seconds=0) as sb:
+        yield sb
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text.lstrip("\n"))
+    return path
+
+
+def _deliver(paths: list[Path], api: ApiSettings, tmp_path: Path, **kw):
+    settings = DeliverySettings(state_dir=tmp_path / "state", config=load_config(None, cwd=tmp_path), lock_wait=1)
+    ledger = Ledger(settings.state_dir)
+    try:
+        return deliver_via_api(paths, api, settings, ledger, **kw)
+    finally:
+        ledger.close()
+
+
+def _writes(sb: Sandbox) -> list:
+    return [r for r in sb.requests if r.method in ("PUT", "DELETE")]
+
+
+def test_each_kind_becomes_its_request_and_changes_the_action(box: Sandbox, tmp_path: Path) -> None:
+    api = make_settings(box.url, tmp_path)
+    files = [BATCH / "acme_order-modifications_2026-11-22.csv", BATCH / "acme_order-reversals_2026-11-22.csv",
+             BATCH / "acme_item-reversals_2026-11-22.csv"]
+    results = _deliver(files, api, tmp_path)
+    assert [r.outcome for r in results] == ["delivered"] * 3
+    writes = _writes(box)
+    assert [w.method for w in writes] == ["PUT"] * 4 + ["DELETE"] * 4 + ["PUT"] * 2
+    assert writes[0].form == {"ActionId": "1000.4636.158201", "Amount": "84.50", "CurrencyCode": "USD",
+                              "Reason": "ORDER_UPDATE"}
+    assert writes[4].form == {"ActionId": "1000.4636.158301", "DispositionCode": "ITEM_RETURNED"}
+    assert writes[8].form["Quantity"] == "0" and writes[8].form["Amount"] == "0" and writes[8].form["Sku2"] == "SKU-1003"
+    box.settle()
+    assert box.store.action("1000.4636.158201").Amount == Decimal("84.50")
+    assert box.store.action("1000.4636.158301").State == "REVERSED"
+    item = box.store.action("1000.4636.158501").item("SKU-1001")
+    assert (item.Quantity, item.SaleAmount) == ("0", Decimal("0.00"))
+    book = RecordBook(Ledger(tmp_path / "state")).all(api_destination_url(api))
+    assert len(book) == 10 and {r.state for r in book} == {"queued"}
+    assert all(r.queued_uri and r.queued_uri.startswith(f"/Advertisers/{SID}/APISubmissions/A-") for r in book)
+    assert [r.row for r in book[:4]] == [2, 3, 4, 5]
+
+
+def test_a_rerun_sends_nothing_and_costs_no_request(box: Sandbox, tmp_path: Path) -> None:
+    api = make_settings(box.url, tmp_path)
+    path = BATCH / "acme_order-modifications_2026-11-22.csv"
+    _deliver([path], api, tmp_path)
+    before = len(box.requests)
+    again = _deliver([path], api, tmp_path)
+    assert again[0].outcome == "skipped" and len(box.requests) == before
+    assert "all 4 record(s) delivered earlier" in again[0].describe()
+
+
+def test_an_item_modification_numbers_the_groups(box: Sandbox, tmp_path: Path) -> None:
+    path = _write(tmp_path, "acme_item-modifications.csv", """
+ActionId,Sku,Amount,Quantity,Category,Reason,Sku2,Amount2,Quantity2,Category2,Reason2
+1000.4636.158401,SKU-1001,19.99,1,Shoes,ITEM_RETURNED,SKU-1002,0,0,,ITEM_RETURNED
+""")
+    _deliver([path], make_settings(box.url, tmp_path), tmp_path)
+    (put,) = _writes(box)
+    assert put.form == {"ActionId": "1000.4636.158401", "Sku": "SKU-1001", "Quantity": "1", "Amount": "19.99",
+                        "Category": "Shoes", "Sku2": "SKU-1002", "Quantity2": "0", "Amount2": "0",
+                        "Reason": "ITEM_RETURNED"}
+    box.settle()
+    assert box.store.action("1000.4636.158401").item("SKU-1001").SaleAmount == Decimal("19.99")
+
+
+@pytest.mark.parametrize("name,text,needle", [
+    ("acme_order-reversals.csv", "ActionId,Amount,Reason\n1000.4636.158301,0,ORDER_UPDATE\n",
+     "not one of the API's disposition codes"),
+    ("acme_item-modifications.csv", "ActionId,Sku,Amount,Reason,Sku2,Amount2,Reason2\n"
+     "1000.4636.158401,SKU-1001,1.00,ITEM_RETURNED,SKU-1002,0,ITEM_OUT_OF_STOCK\n", "different Reasons"),
+    ("acme_reset.csv", "Oid,ActionTrackerId,Reason\nORD-0100245,2240,RESET\n", "reset files cannot go"),
+])
+def test_what_the_api_cannot_take_is_bk803_and_nothing_is_sent(box: Sandbox, tmp_path: Path, name: str, text: str,
+                                                               needle: str) -> None:
+    path = _write(tmp_path, name, text)
+    with pytest.raises(InvalidFiles) as caught:
+        _deliver([path], make_settings(box.url, tmp_path), tmp_path)
+    found = [f for f in caught.value.report.files[0].findings() if f.code == "BK803"]
+    assert found and needle in found[0].message
+    assert box.requests == []
+
+
+def test_a_lost_answer_is_unknown_then_confirmed_by_reading_the_action(box: Sandbox, tmp_path: Path) -> None:
+    api = make_settings(box.url, tmp_path)
+    path = BATCH / "acme_order-reversals_2026-11-22.csv"
+    box.faults.drop_after_apply(times=1)
+    with pytest.raises(UncertainDelivery) as caught:
+        _deliver([path], api, tmp_path)
+    assert caught.value.exit_code == 3 and "answer was lost" in str(caught.value)
+    states = [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()]
+    assert states == ["unknown", "queued", "queued", "queued"]
+    box.settle()
+    results = _deliver([path], api, tmp_path)
+    assert results[0].outcome == "delivered"
+    assert [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()] == ["applied", "queued", "queued", "queued"]
+    assert len(_writes(box)) == 4  # the lost one was read back, never sent twice
+    assert len(box.submissions.newest_first()) == 4
+
+
+def test_an_unknown_change_that_does_not_show_waits_for_settle_seconds(tmp_path: Path) -> None:
+    with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, process_seconds=3600) as sb:
+        api = make_settings(sb.url, tmp_path)
+        path = _write(tmp_path, "acme_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
+        sb.faults.drop_after_apply(times=1)
+        with pytest.raises(UncertainDelivery):
+            _deliver([path], api, tmp_path)
+        with pytest.raises(UncertainDelivery) as caught:  # not applied yet (the queue takes an hour here)
+            _deliver([path], api, tmp_path)
+        assert "does not show the change yet" in str(caught.value) and len(_writes(sb)) == 1
+        assert _deliver([path], replace(api, settle_seconds=0), tmp_path)[0].outcome == "delivered"
+        assert len(_writes(sb)) == 2  # sent again once settle_seconds had passed without the change showing
+
+
+def test_resend_unknown_sends_it_again_at_once(tmp_path: Path) -> None:
+    with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, process_seconds=3600) as sb:
+        api = make_settings(sb.url, tmp_path)
+        path = _write(tmp_path, "acme_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
+        sb.faults.drop_after_apply(times=1)
+        with pytest.raises(UncertainDelivery):
+            _deliver([path], api, tmp_path)
+        assert _deliver([path], api, tmp_path, resend_unknown=True)[0].outcome == "delivered"
+        assert len(_writes(sb)) == 2
+
+
+def test_an_order_id_record_is_confirmed_through_the_mirror(box: Sandbox, tmp_path: Path) -> None:
+    from batchkit.api.actions import sync_actions
+
+    api = make_settings(box.url, tmp_path)
+    sync_actions(api)
+    path = _write(tmp_path, "acme_order-modifications.csv",
+                  "OrderId,ActionTrackerId,Amount,Reason\nORD-0100245,2240,99.00,ORDER_UPDATE\n")
+    box.faults.drop_after_apply(times=1)
+    with pytest.raises(UncertainDelivery):
+        _deliver([path], api, tmp_path)
+    box.settle()
+    assert _deliver([path], api, tmp_path)[0].outcome == "delivered"
+    assert [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()] == ["applied"]
+
+
+def test_a_429_storm_is_waited_out_and_every_record_goes_once(box: Sandbox, tmp_path: Path) -> None:
+    api = make_settings(box.url, tmp_path)
+    box.faults.storm(times=3)
+    results = _deliver([BATCH / "acme_order-modifications_2026-11-22.csv"], api, tmp_path)
+    assert results[0].outcome == "delivered"
+    statuses = [r.status for r in _writes(box)]
+    assert statuses.count(429) == 3 and statuses.count(200) == 4
+    assert len(box.submissions.newest_first()) == 4
+
+
+def test_answered_5xx_is_not_accepted_and_sent_again(box: Sandbox, tmp_path: Path) -> None:
+    box.faults.fail(503, times=2, path_contains="Actions")
+    results = _deliver([BATCH / "acme_order-reversals_2026-11-22.csv"], make_settings(box.url, tmp_path), tmp_path)
+    assert results[0].outcome == "delivered" and len(box.submissions.newest_first()) == 4
+
+
+def test_not_accepted_after_the_retries_is_failed_and_sent_by_the_next_run(box: Sandbox, tmp_path: Path) -> None:
+    api = make_settings(box.url, tmp_path, retries=1)
+    box.faults.fail(503, times=2, path_contains="Actions")
+    with pytest.raises(DeliveryError) as caught:
+        _deliver([_write(tmp_path, "acme_order-modifications.csv",
+                         "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")], api, tmp_path)
+    assert not isinstance(caught.value, UncertainDelivery) and "not accepted" in str(caught.value)
+    assert [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()] == ["failed"]
+    assert _deliver([tmp_path / "acme_order-modifications.csv"], api, tmp_path)[0].outcome == "delivered"
+    assert len(box.submissions.newest_first()) == 1
+
+
+def test_a_request_the_api_refuses_is_recorded_and_not_sent_again(box: Sandbox, tmp_path: Path) -> None:
+    api = make_settings(box.url, tmp_path)
+    path = _write(tmp_path, "acme_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
+    box.faults.fail(400, times=1, path_contains="Actions")
+    with pytest.raises(DeliveryError) as caught:
+        _deliver([path], api, tmp_path)
+    assert "refused" in str(caught.value)
+    (entry,) = RecordBook(Ledger(tmp_path / "state")).all()
+    assert entry.state == "refused" and "400" in (entry.error or "")
+    before = len(box.requests)
+    assert _deliver([path], api, tmp_path)[0].outcome == "skipped" and len(box.requests) == before
+
+
+def test_the_dry_run_plans_without_a_request_and_advises_a_drop_when_too_slow(box: Sandbox, tmp_path: Path) -> None:
+    api = replace(make_settings(box.url, tmp_path), requests_per_hour=2, max_hours=1)
+    settings = DeliverySettings(state_dir=tmp_path / "state", config=load_config(None, cwd=tmp_path))
+    results, requests, hours, advice = preview_via_api([BATCH / "acme_order-modifications_2026-11-22.csv"], api,
+                                                       settings, Ledger(settings.state_dir))
+    assert results[0].outcome == "would-send" and requests == 4 and hours == 2.0
+    assert advice and "deliver the files to the drop" in advice
+    assert box.requests == []
+    relaxed = replace(api, requests_per_hour=1000, max_hours=2)
+    assert preview_via_api([BATCH / "acme_order-modifications_2026-11-22.csv"], relaxed, settings,
+                           Ledger(settings.state_dir))[3] is None
+
+
+def test_the_command_line(box: Sandbox, tmp_path: Path) -> None:
+    env = api_env(box.url, tmp_path)
+    path = str(BATCH / "acme_order-reversals_2026-11-22.csv")
+    runner = CliRunner()
+    plan = runner.invoke(main, ["deliver", path, "--to", "api", "--dry-run"], env=env)
+    assert plan.exit_code == 0 and "4 to send" in plan.output and "plan: 4 request(s)" in plan.output
+    done = runner.invoke(main, ["deliver", path, "--to", "api"], env=env)
+    assert done.exit_code == 0 and "4 queued" in done.output and TOKEN not in done.output
+    again = runner.invoke(main, ["deliver", path, "--to", "api"], env=env)
+    assert again.exit_code == 0 and "delivered earlier, skipped" in again.output
+    refused = runner.invoke(main, ["deliver", path, "--to", "api", "--resend"], env=env)
+    assert refused.exit_code == 2 and "--resend-unknown" in refused.output
+    no_campaign = runner.invoke(main, ["deliver", path, "--to", "api"], env={**env, "BATCHKIT_CAMPAIGN_ID": ""})
+    assert no_campaign.exit_code == 2 and "campaign" in no_campaign.output.lower()
