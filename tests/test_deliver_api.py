@@ -240,3 +240,31 @@ def test_the_command_line(box: Sandbox, tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "--resend-unknown" in refused.output
     no_campaign = runner.invoke(main, ["deliver", path, "--to", "api"], env={**env, "BATCHKIT_CAMPAIGN_ID": ""})
     assert no_campaign.exit_code == 2 and "campaign" in no_campaign.output.lower()
+
+
+def test_a_terminal_gets_a_progress_bar_with_the_time_left(box: Sandbox, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, **api_env(box.url, tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "batchkit", "deliver", str(BATCH / "acme_order-reversals_2026-11-22.csv"),
+                           "--to", "api"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=follower, text=True,
+                          timeout=120)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert done.returncode == 0 and "4 queued" in done.stdout
+    text = seen.decode()
+    assert "4/4 records" in text and "left" in text and "[" in text  # the bar, drawn on the terminal only
+    assert "records" not in done.stdout.replace("record(s)", "")  # never in the piped output

@@ -89,6 +89,8 @@ class DeliveryResult:
         if self.outcome == "delivered":
             tries = "" if self.attempts <= 1 else f", {self.attempts} attempts"
             return f"sent {self.name} -> {self.remote} ({size}, {self.seconds:.2f} s{tries})"
+        if self.records and self.outcome in ("uncertain", "failed"):  # what went wrong follows on stderr
+            return f"incomplete {self.name} -> {self.destination} ({self.seconds:.2f} s)"
         if self.records and self.outcome in ("skipped", "would-skip"):
             verb = "skipped" if self.outcome == "skipped" else "would be skipped"
             return f"{self.name}: all {self.records} record(s) delivered earlier, {verb} ({self.destination})"

@@ -180,7 +180,8 @@ def _raise_if_incomplete(results: list[DeliveryResult]) -> None:
     if not bad:
         return
     error = UncertainDelivery if any(r.outcome == "uncertain" for r in bad) else DeliveryError
-    exc = error("; ".join(f"{r.name}: {r.error}" for r in bad if r.error))
+    exc = error("; ".join(f"{r.name}: {r.error}" for r in bad if r.error) + " (the other records are recorded: "
+                "running again sends only what was not delivered)")
     exc.results = results
     raise exc
 
