@@ -519,9 +519,9 @@ def test_write_bodies_must_be_form_encoded(sb: Sandbox) -> None:
      ("Validation", "ACTION_REF_NOT_FOUND")),
     ({"ActionId": "1000.4636.170007", "Sku": "SKU-MISSING", "Amount": "1.00", "Reason": "ITEM_RETURNED"},
      ("Validation", "NO_ITEM")),
-    ({"ActionId": "1000.4636.170001", "Amount": "1.00", "Reason": "ORDER_UPDATE"}, ("Contract Error", "ACTION_LOCKED")),
-    ({"ActionId": "1000.4636.170002", "Amount": "1.00", "Reason": "ORDER_UPDATE"}, ("Contract Error", "ACTION_LOCKED")),
-    ({"ActionId": "1000.4636.170003", "Amount": "1.00", "Reason": "ORDER_UPDATE"}, ("Validation", "ACTION_REVERSED")),
+    ({"ActionId": "1000.4636.170001", "Amount": "1.00", "Reason": "ORDER_UPDATE"}, ("Contract Error", "NO_VALID_ACTION_REF")),
+    ({"ActionId": "1000.4636.170002", "Amount": "1.00", "Reason": "ORDER_UPDATE"}, ("Contract Error", "NO_VALID_ACTION_REF")),
+    ({"ActionId": "1000.4636.170003", "Amount": "1.00", "Reason": "ORDER_UPDATE"}, ("Validation", "NO_VALID_ACTION_REF")),
 ], ids=["unknown-id", "unknown-order", "wrong-tracker", "no-item", "approved", "locking-passed", "reversed"])
 def test_what_cannot_apply_completes_with_an_error_and_changes_nothing(sb: Sandbox, clock: Clock, form: dict,
                                                                       error: tuple[str, str]) -> None:

@@ -40,30 +40,48 @@ def parse_rate(text: str) -> tuple[int, float]:
 @click.option("--rate", default="1000/3600", show_default=True, help="Requests per window of seconds (REQUESTS/SECONDS).")
 @click.option("--generate", type=click.IntRange(min=0), default=0, help="Add N synthetic actions (last 90 days).")
 @click.option("--process-seconds", type=click.FloatRange(min=0), default=2.0, show_default=True,
-              help="Seconds until a PUT/DELETE submission is Complete.")
-def sandbox(port: int, data: Path | None, rate: str, generate: int, process_seconds: float) -> None:
+              help="Seconds until a PUT/DELETE submission (or a dropped file) is Complete.")
+@click.option("--drop", type=click.Path(path_type=Path, file_okay=False),
+              help="Watch this folder (made if missing): batch files put there become FTPFileSubmissions.")
+@click.option("--line-counts-header", is_flag=True,
+              help="ErrorDetails count the header as Line 1 (default: Line 1 is the first record).")
+def sandbox(port: int, data: Path | None, rate: str, generate: int, process_seconds: float, drop: Path | None,
+            line_counts_header: bool) -> None:
     """Serve a local impact.com Brand API (the sandbox) to try batchkit without an account."""
     from batchkit.sandbox import Sandbox, load_account, seed_dir
 
     budget = parse_rate(rate)
     account = load_account(data if data is not None else seed_dir())
+    if drop is not None:
+        _make_drop(drop)
     token = os.environ.get("IMPACT_AUTH_TOKEN") or ""
     made_up = not token
     token = token or secrets.token_urlsafe(24)
     box = Sandbox(account_sid=account.sid, auth_token=token, campaign_id=account.campaign_id, data=data,
-                  generated=generate, rate=budget, process_seconds=process_seconds)
+                  generated=generate, rate=budget, process_seconds=process_seconds, drop=drop,
+                  line_counts_header=line_counts_header)
     try:
         url = box.start(port=port)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(f"port {port} on 127.0.0.1 is in use: choose another with --port") from None
         raise
-    out(f"sandbox: {url} (account {account.sid}, campaign {account.campaign_id}, {len(box.store)} actions); "
+    watching = "" if drop is None else (f"; watching {drop} for batch files, ErrorDetails Line 1 = "
+                                        f"{'the header' if line_counts_header else 'the first record'}")
+    out(f"sandbox: {url} (account {account.sid}, campaign {account.campaign_id}, {len(box.store)} actions{watching}); "
         f"export BATCHKIT_API_URL={url} IMPACT_ACCOUNT_SID={account.sid}")
     if made_up:
         out(f"export IMPACT_AUTH_TOKEN={token}")
     sys.stdout.flush()
     _serve(box)
+
+
+def _make_drop(folder: Path) -> None:
+    """The drop folder, made if missing; UsageError when it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--drop {folder}: cannot make the folder ({exc.strerror or exc})") from None
 
 
 def _serve(box: Sandbox) -> None:

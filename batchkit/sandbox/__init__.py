@@ -4,7 +4,8 @@
     with Sandbox(auth_token="tok", rate=(5, 60.0)) as sb:
         sb.url                      # http://127.0.0.1:PORT
         sb.faults.truncate()        # the next answer stops mid-body
-        sb.settle()                 # apply every queued PUT/DELETE now
+        sb.settle()                 # apply every queued PUT/DELETE (and dropped file) now
+    Sandbox(auth_token="tok", drop=Path("drop"))  # files put in drop/ become FTPFileSubmissions
 
 Built on the standard library's `http.server.ThreadingHTTPServer`, not a web framework: the sandbox
 has full control over the raw bytes it sends, so tests can get truncated bodies, XML answers and
@@ -13,9 +14,12 @@ but the standard library and batchkit.core.
 
 Modules: sandbox (Sandbox), server (sockets, Request log), app (auth, budget, faults, then routes),
 routes (the resources), query (GET /Actions parameters and selection), forms (PUT/DELETE bodies),
-submissions (queued changes and how they apply), store (indexed actions), model (an action's fields
-and their rendering), make (actions from text values), seed (the seed folder), synth (synthetic
-volume), render (JSON/XML bodies, the pagination envelope), ratelimit, faults.
+submissions (queued API changes), changes (how a change finds its action and applies, the reasons),
+drop (the watched drop folder), ftp (FTP file submissions and their ErrorDetails), ftpread (a dropped
+file's kind and records), ftprecords (its records as changes), ftproutes (GET FTPFileSubmissions...),
+store (indexed actions), model (an action's fields and their rendering), make (actions from text
+values), seed (the seed folder), synth (synthetic volume), render (JSON/XML bodies, the pagination
+envelope), ratelimit, faults.
 """
 
 from __future__ import annotations

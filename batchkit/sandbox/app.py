@@ -1,9 +1,9 @@
 """One request in, one answer out: due submissions, faults, the rate limit, auth, then the route.
 
 No sockets here (server.py has them): an Answer says what to send and how (whole, truncated, or not
-at all). Order of events for every request: apply the submissions that are due; a storm fault, else
-the rate limit (429 when spent); a fail fault; Basic auth (401) and the path's account (403); the
-route (400/404/405 for bad requests). Every answer carries the rate-limit headers.
+at all). Order of events for every request: apply the submissions (API and FTP file) that are due;
+a storm fault, else the rate limit (429 when spent); a fail fault; Basic auth (401) and the path's
+account (403); the route (400/404/405 for bad requests). Every answer carries the rate-limit headers.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from batchkit.sandbox import routes
 from batchkit.sandbox.faults import Faults
+from batchkit.sandbox.ftp import FtpSubmissions
 from batchkit.sandbox.ratelimit import RateLimit
 from batchkit.sandbox.render import ApiError, object_body
 from batchkit.sandbox.routes import Incoming
@@ -45,12 +46,14 @@ class App:
     faults: Faults
     token: str
     read_only: frozenset[str]
+    ftp: FtpSubmissions
 
     def handle(self, req: Incoming) -> Answer:
         """Answer one request (under the store's lock: a request sees one state)."""
         store = self.submissions.store
         with store.lock:
             self.submissions.process_due()
+            self.ftp.process_due()
             as_json = "application/json" in req.headers.get("accept", "").lower()
             rate: dict[str, str] = {}
             headers: dict[str, str] = {}
@@ -92,7 +95,7 @@ class App:
         rest = [unquote(s) for s in segments[3:]]
         if req.method in ("PUT", "DELETE") and rest == ["Actions"] and access != "write":
             raise ApiError(403, "This token may not modify actions")
-        return routes.route(self.submissions, self.faults, req, rest)
+        return routes.route(self.submissions, self.faults, req, rest, self.ftp)
 
     def _access(self, header: str) -> str | None:
         """"write" for the token, "read" for a read-only token, None for anything else."""

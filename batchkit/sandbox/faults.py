@@ -7,6 +7,8 @@
                                          connection without answering
     stall(seconds, times)                sleep before answering
     storm(times)                         answer 429 whatever the budget (Remaining 0, Reset 1)
+    hold_drop() / release_drop()         the drop watcher picks no file up until released (nor does
+                                         settle()): "the submission is not there yet"
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Faults:
     def __init__(self) -> None:
         self._armed: list[Fault] = []
         self._lock = threading.Lock()
+        self._drop_held = False
 
     def fail(self, status: int = 503, times: int = 1, path_contains: str = "") -> None:
         """Answer the next `times` matching requests with `status` and a JSON error body."""
@@ -59,10 +62,27 @@ class Faults:
         """Answer 429 `times` times regardless of the budget."""
         self._arm(Fault("storm", times))
 
+    def hold_drop(self) -> None:
+        """Pick up no dropped file (they stay in the folder, no FTP submission appears) until release_drop()."""
+        with self._lock:
+            self._drop_held = True
+
+    def release_drop(self) -> None:
+        """Pick dropped files up again (at the watcher's next look, or at settle())."""
+        with self._lock:
+            self._drop_held = False
+
+    @property
+    def drop_held(self) -> bool:
+        """True between hold_drop() and release_drop() (or clear())."""
+        with self._lock:
+            return self._drop_held
+
     def clear(self) -> None:
-        """Disarm every fault."""
+        """Disarm every fault (and release a held drop)."""
         with self._lock:
             self._armed.clear()
+            self._drop_held = False
 
     def pending(self) -> list[Fault]:
         """The faults still armed."""

@@ -8,6 +8,7 @@
     GET    Actions/{Id}/Items/{Sku}     one item
     GET    APISubmissions               every submission, newest first, paginated
     GET    APISubmissions/{BatchId}     one submission
+    GET    FTPFileSubmissions[/{BatchId}[/ErrorDetails]]   the dropped files (ftproutes.py)
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from batchkit.sandbox import forms, query
+from batchkit.sandbox import forms, ftproutes, query
 from batchkit.sandbox.faults import Faults
+from batchkit.sandbox.ftp import FtpSubmissions
 from batchkit.sandbox.model import Action
 from batchkit.sandbox.render import ApiError, envelope, fragment, object_body, page_body
 from batchkit.sandbox.submissions import Submissions
@@ -37,7 +39,8 @@ class Incoming:
     body: bytes
 
 
-def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str]) -> tuple[int, Render, str]:
+def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str],
+          ftp: FtpSubmissions) -> tuple[int, Render, str]:
     """(status, renderer, mode) of a request for the resource `rest` (the path after the account)."""
     now = subs.now()
     if rest == ["Actions"]:
@@ -60,6 +63,8 @@ def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str]) -> 
             raise ApiError(404, f"No API submission with BatchId {rest[1]}")
         fields = sub.fields(now, subs.process)
         return 200, lambda as_json: object_body(fields, as_json), "send"
+    if ftproutes.known(rest):
+        return 200, ftproutes.ftp_route(ftp, req.path, req.query, rest, now), "send"
     raise ApiError(404, f"No such resource: {req.path}")
 
 
@@ -70,7 +75,7 @@ def _action_part(rest: list[str]) -> bool:
 
 def _known(rest: list[str]) -> bool:
     """A resource that exists for some method."""
-    return _action_part(rest) or (rest[0] == "APISubmissions" and len(rest) <= 2)
+    return _action_part(rest) or (rest[0] == "APISubmissions" and len(rest) <= 2) or ftproutes.known(rest)
 
 
 def _not_allowed(req: Incoming, allow: str) -> ApiError:

@@ -12,7 +12,9 @@ from pathlib import Path
 from types import TracebackType
 
 from batchkit.sandbox.app import App
+from batchkit.sandbox.drop import Drop
 from batchkit.sandbox.faults import Faults
+from batchkit.sandbox.ftp import FtpSubmissions
 from batchkit.sandbox.make import Account
 from batchkit.sandbox.ratelimit import RateLimit
 from batchkit.sandbox.seed import load_account, load_seed, seed_dir
@@ -46,13 +48,18 @@ class Sandbox:
 
     Relative dates of the seed count from now() when the Sandbox is made. All date logic (windows,
     locking, submissions, the rate-limit window) uses `now`, so a test can move the clock.
+
+    With `drop`, the folder (made if missing) is watched while the sandbox is started: batch files put
+    there become FTP file submissions (drop.py, ftp.py); `line_counts_header` makes their ErrorDetails
+    count the header as Line 1 (the first record is then Line 2; by default it is Line 1).
     """
 
     def __init__(self, *, account_sid: str = "IRSANDBOXACME1", auth_token: str, campaign_id: str = "4636",
                  data: Path | None = None, generated: int = 0, generated_days: float = 90,
                  rate: tuple[int, float] = (1000, 3600.0), reset_style: str = "seconds",
                  process_seconds: float = 2.0, read_only_tokens: tuple[str, ...] = (),
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, drop: Path | None = None,
+                 line_counts_header: bool = False) -> None:
         if not auth_token:
             raise ValueError("auth_token must not be empty")
         if process_seconds < 0 or generated < 0:
@@ -70,8 +77,10 @@ class Sandbox:
             self.store.load([*load_seed(folder, self.account, start),
                              *generate(generated, generated_days, start, self.account)])
         self.submissions = Submissions(self.store, process_seconds, self.now)
+        self.ftp = FtpSubmissions(self.store, process_seconds, self.now, line_counts_header)
         self.faults = Faults()
-        self._app = App(self.submissions, self.limiter, self.faults, auth_token, frozenset(read_only_tokens))
+        self.drop = Drop(Path(drop), self.ftp, self.faults) if drop is not None else None
+        self._app = App(self.submissions, self.limiter, self.faults, auth_token, frozenset(read_only_tokens), self.ftp)
         self._requests: list[Request] = []
         self._requests_lock = threading.Lock()
         self._server: Server | None = None
@@ -105,6 +114,8 @@ class Sandbox:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="impact-sandbox", daemon=True)  # stop() waits one poll at most
         self._thread.start()
+        if self.drop is not None:
+            self.drop.start()
         if len(self.store) >= WARM_FROM:
             threading.Thread(target=self._warm, args=(self._server,), name="impact-sandbox-warm", daemon=True).start()
         return self.url
@@ -126,6 +137,8 @@ class Sandbox:
         server, self._server = self._server, None
         if server is None:
             return
+        if self.drop is not None:
+            self.drop.stop()
         server.shutdown()
         server.hang_up_all()
         server.server_close()
@@ -133,8 +146,11 @@ class Sandbox:
             self._thread.join(5)
 
     def settle(self) -> int:
-        """Apply every queued submission now, as if processing had finished; how many were applied."""
-        return self.submissions.settle()
+        """Take every file in the drop now (unless faults.hold_drop() holds it), then apply every queued
+        submission, API and file, as if processing had finished; how many were applied."""
+        if self.drop is not None:
+            self.drop.scan(at_once=True)
+        return self.submissions.settle() + self.ftp.settle()
 
     def _log(self, request: Request) -> None:
         with self._requests_lock:

@@ -31,6 +31,8 @@ class Store:
         self._sorted: list[Action] = []  # the actions in the order of _keys
         self._serial = 900000
         self.selection: tuple[object, list[Action]] | None = None  # query.py's last selection, by its key
+        self.originals: dict[str, Any] = {}  # Id -> what a reset restores (changes.py keeps it)
+        self._campaigns: dict[str, set[str]] = {}  # ActionTrackerId -> the CampaignIds of its actions
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -89,6 +91,7 @@ class Store:
             for action in fresh:
                 self._by_id[action.Id] = action
                 self._by_ref.setdefault((action.ActionTrackerId, action.Oid), []).append(action)
+                self._campaigns.setdefault(action.ActionTrackerId, set()).add(action.CampaignId)
                 if len(fresh) < 64:
                     self._insert(action)
             if len(fresh) >= 64:
@@ -111,6 +114,10 @@ class Store:
         """The newest created action with this tracker and Oid (what the OrderId path reaches)."""
         found = self._by_ref.get((tracker, oid))
         return max(found, key=Action.order) if found else None
+
+    def campaigns_of(self, tracker: str) -> frozenset[str]:
+        """The CampaignIds of the actions that carry this ActionTrackerId (or once carried it)."""
+        return frozenset(self._campaigns.get(tracker, ()))
 
     def updated_between(self, start: datetime, end: datetime | None) -> list[Action]:
         """Actions last updated in [start, end) (end None: no upper bound)."""
@@ -136,6 +143,7 @@ class Store:
             finally:
                 action.changed()
                 self._by_ref.setdefault((action.ActionTrackerId, action.Oid), []).append(action)
+                self._campaigns.setdefault(action.ActionTrackerId, set()).add(action.CampaignId)
                 self._insert(action)
                 self.version += 1
 
