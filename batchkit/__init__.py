@@ -31,6 +31,7 @@ from batchkit import api as _api_package  # noqa: F401
 from batchkit import build as _build_package  # noqa: F401
 from batchkit import deliver as _deliver_package  # noqa: F401
 from batchkit import jobs as _jobs_package  # noqa: F401
+from batchkit import results as _results_package  # noqa: F401
 from batchkit import validate as _validate_package  # noqa: F401
 from batchkit.core.errors import BatchkitError, ConfigError, InputError, UsageError
 from batchkit.core.version import VERSION
@@ -49,11 +50,12 @@ if TYPE_CHECKING:
         LockBusy,
     )
     from batchkit.deliver.records import DeliveryResult
+    from batchkit.results.collect import Results
 
 __version__ = VERSION
 __all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryError", "DeliveryResult", "FileReport",
-           "Finding", "InputError", "InvalidFiles", "LedgerError", "LockBusy", "Report", "UsageError", "__version__",
-           "SyncSummary", "build", "deliver", "load_config", "sync_actions", "validate"]
+           "Finding", "InputError", "InvalidFiles", "LedgerError", "LockBusy", "Report", "Results", "UsageError",
+           "__version__", "SyncSummary", "build", "deliver", "load_config", "results", "sync_actions", "validate"]
 
 PathLike = str | os.PathLike[str]
 
@@ -64,6 +66,7 @@ _LAZY = {  # imported on first use, so that `import batchkit` stays cheap
     "DeliveryError": "batchkit.deliver.errors", "InvalidFiles": "batchkit.deliver.errors",
     "LedgerError": "batchkit.deliver.errors", "LockBusy": "batchkit.deliver.errors",
     "DeliveryResult": "batchkit.deliver.records", "SyncSummary": "batchkit.api.sync",
+    "Results": "batchkit.results.collect",
 }
 
 
@@ -157,3 +160,18 @@ def deliver(paths: Iterable[PathLike], to: str | None = None, config: Config | P
                              resend=resend, dry_run=dry_run)
     finally:
         ledger.close()
+
+
+def results(files: Iterable[PathLike] = (), config: Config | PathLike | None = None, *,
+            since: datetime | None = None, wait: float | None = None, budget: int | None = None,
+            state_dir: str | None = None, max_samples: int = 10) -> Results:
+    """The platform's verdict on what was delivered: every delivery in the ledger (those of `files` if given;
+    at or after `since`). Each queued record and each file drop not judged yet is asked about (at most
+    `budget` requests, 200 by default), again until `wait` seconds have passed; verdicts are kept
+    in the ledger, so asking again costs no requests. `Results.report` holds BK801 (rejected) and BK802 (no
+    verdict yet) findings in the usual Report shape; `Results.tallies` the records accepted, rejected and
+    pending per delivery. The account comes from IMPACT_* / BATCHKIT_* variables, then [api]."""
+    from batchkit.results.run import results_for
+
+    return results_for(_config(config), [Path(p) for p in files], since=since, wait=wait, budget=budget,
+                       state_dir=state_dir, max_samples=max_samples)
