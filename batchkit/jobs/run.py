@@ -1,9 +1,11 @@
-"""batchkit run: the one command a scheduler calls. build -> validate -> deliver -> archive.
+"""batchkit run: the one command a scheduler calls. build -> validate -> deliver -> archive -> results.
 
 [run] in batchkit.toml names the exports to build (globs, relative to the configuration file)
 and the archive folder; [build] and [deliver] say how. Built files are staged in the state
 directory, delivered exactly once (the ledger skips content already sent), and each delivered
-file is archived with its ledger entry. The staging folder is removed at the end.
+file is archived with its ledger entry. The staging folder is removed at the end. Last, the
+platform's verdicts on earlier deliveries are collected (`[run] results`, on by default) and
+said in the summary; `[run] fail_on_rejected` makes a rejection learned then exit 1.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import re
 import shutil
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
 from batchkit.build.pipeline import build_files
 from batchkit.build.settings import BuildSettings, load_build_settings
 from batchkit.core.config import Config
-from batchkit.core.errors import ConfigError, InputError
+from batchkit.core.errors import BatchkitError, ConfigError, InputError
 from batchkit.core.findings import FileReport, Report
 from batchkit.core.names import UNSAFE, without_kind_ids
 from batchkit.deliver.archive import archive, archived
@@ -37,6 +39,10 @@ from batchkit.jobs.preflight import preflight_check
 from batchkit.jobs.settings import load_run_settings
 from batchkit.render.escape import printable
 from batchkit.render.text import render_text
+from batchkit.results.collect import Asking, Results, collect
+from batchkit.results.origins import origins_of, record_origins
+
+RESULTS_DAYS = 90  # the verdicts a run collects: deliveries of this many days (impact.com keeps file submissions 90)
 
 
 @dataclass
@@ -48,11 +54,22 @@ class RunSummary:
     outcomes: dict[str, int] = field(default_factory=dict)
     archived: list[Path] = field(default_factory=list)
     exit_code: int = 0
+    origins: dict[Path, tuple[Path, list[tuple[int, str]]]] = field(default_factory=dict)  # built file -> export rows
+    sent: set[int] = field(default_factory=set)  # ledger ids of this run's deliveries
+    verdicts: Results | None = None
 
     def line(self) -> str:
         told = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items())) or "nothing delivered"
         return (f"run: {len(self.inputs)} export(s), {len(self.built)} batch file(s) built; {told}; "
-                f"{len(self.archived)} archived; exit {self.exit_code}")
+                f"{len(self.archived)} archived; {self._verdict_text()}exit {self.exit_code}")
+
+    def _verdict_text(self) -> str:
+        v = self.verdicts
+        if v is None:
+            return ""
+        fresh = [t for t in v.tallies if t.fresh]
+        return (f"verdicts: {len(fresh)} new ({sum(t.accepted for t in fresh):,} accepted, "
+                f"{sum(t.rejected for t in fresh):,} rejected), {v.pending:,} record(s) pending; ")
 
 
 class Log:
@@ -110,12 +127,15 @@ def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | 
     summary = RunSummary(inputs=matching_inputs(job.inputs))
     if not summary.inputs:
         say(f"run: no export matches {', '.join(job.inputs)}: nothing to do")
-        return summary
-    with staging.stage(delivery.state_dir, now) as folder:
-        if not dry_run:
-            staging.settle_interrupted(delivery.state_dir, folder, parse_destination(delivery.to).url, job.archive,
-                                       day, say)
-        return _stage_and_deliver(summary, folder, config, build_settings, delivery, now, day, dry_run, say)
+    else:
+        with staging.stage(delivery.state_dir, now) as folder:
+            if not dry_run:
+                staging.settle_interrupted(delivery.state_dir, folder, parse_destination(delivery.to).url,
+                                           job.archive, day, say)
+            _stage_and_deliver(summary, folder, config, build_settings, delivery, now, day, dry_run, say)
+    if not dry_run and job.results:
+        _collect_verdicts(summary, config, delivery, job.archive, job.fail_on_rejected, say)
+    return summary
 
 
 def _stage_and_deliver(summary: RunSummary, stage: Path, config: Config, build_settings: BuildSettings,
@@ -177,6 +197,9 @@ def _build(export: Path, stage: Path, config: Config, settings: BuildSettings, n
         say("run: stopped before delivery: nothing was sent")
         return False
     summary.built += outcome.written
+    if outcome.result is not None:  # written in the order of the kinds (build_files' planned names)
+        for kind, path in zip(sorted(outcome.result.records), outcome.written):
+            summary.origins[path] = (export, origins_of(kind, outcome.result.records[kind]))
     for path in outcome.written:
         say(f"build: wrote {path.name}")
     return True
@@ -209,6 +232,8 @@ def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run
         return False
     except DeliveryError as exc:  # the files delivered before the failure are archived all the same
         results, failure = exc.results, exc
+    try:
+        _keep_origins(summary, results, ledger, say)
     finally:
         ledger.close()
     unarchived = False
@@ -231,3 +256,61 @@ def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run
     elif unarchived:
         summary.exit_code = 2
     return unarchived
+
+
+def _keep_origins(summary: RunSummary, results: list[DeliveryResult], ledger: Ledger,
+                  say: Callable[[str], None]) -> None:
+    """Remember the export rows of each file delivered now, so that its verdict names them."""
+    for result in results:
+        if result.outcome != "delivered" or result.entry is None:
+            continue
+        summary.sent.add(result.entry.id)
+        if result.path in summary.origins:
+            export, origins = summary.origins[result.path]
+            try:
+                record_origins(ledger, result.sha256, export, origins)
+            except BatchkitError as exc:  # only the verdict's export rows are lost
+                say(f"results: cannot keep the export rows of {result.name}: {exc}")
+
+
+def _collect_verdicts(summary: RunSummary, config: Config, delivery: DeliverySettings, archive_root: Path,
+                      fail_on_rejected: bool, say: Callable[[str], None]) -> None:
+    """The last step: the platform's verdicts on earlier deliveries (never this run's: none can be in yet)."""
+    from batchkit.api.settings import api_settings
+
+    ledger = Ledger(delivery.state_dir)
+    asking = Asking(lambda: api_settings(config, {}, os.environ), notify=say)
+    since = datetime.now(timezone.utc) - timedelta(days=RESULTS_DAYS)
+    try:
+        if not ledger.exists():
+            return
+        got = collect(ledger, asking, since=since, archive=archive_root, skip=summary.sent)
+    except ConfigError as exc:
+        say(f"results: not asked: {exc} (or set [run] results = false)")
+        return
+    except BatchkitError as exc:  # the API failed: the verdicts wait for the next run, the exit code stays
+        say(f"results: could not ask impact.com: {exc}; the next run asks again")
+        return
+    finally:
+        ledger.close()
+    summary.verdicts = got
+    _say_verdicts(got, say)
+    if fail_on_rejected and got.new_rejected and summary.exit_code == 0:
+        summary.exit_code = 1
+
+
+def _say_verdicts(got: Results, say: Callable[[str], None]) -> None:
+    """The deliveries whose verdict came in now (each rejection named), then what is still pending."""
+    for tally, report in zip(got.tallies, got.report.files):
+        if tally.fresh:
+            say(f"results: {tally.line()}")
+            for f in report.findings() if tally.rejected else ():
+                if f.code == "BK801":
+                    where = f"row {f.row}" if f.row is not None else "row ?"
+                    say(f"results: {tally.name} {where} {f.column or ''}: {f.code} {f.message}")
+    waiting = [t for t in got.tallies if t.pending or t.status != "complete"]
+    if waiting:
+        say(f"results: {len(waiting)} earlier delivery(ies) without a verdict yet ({got.pending:,} record(s)); "
+            f"{got.requests} request(s)")
+
+

@@ -16,6 +16,8 @@ class RunSettings:
     inputs: tuple[str, ...]
     archive: Path
     preflight: bool = False  # check the built files against the account's actions before delivering
+    results: bool = True  # collect the platform's verdicts on earlier deliveries as the last step
+    fail_on_rejected: bool = False  # exit 1 when that step learns of a rejected record
 
 
 def load_run_settings(config: Config) -> RunSettings:
@@ -31,4 +33,5 @@ def load_run_settings(config: Config) -> RunSettings:
         raise ConfigError(f"{src}: [run] archive is empty: name the folder delivered files are archived in")
     base = Path(config.source).parent if config.source else Path(".")
     return RunSettings(tuple(str(base / p) for p in table["inputs"]), base / table.get("archive", "archive"),
-                       bool(table.get("preflight", False)))
+                       bool(table.get("preflight", False)), bool(table.get("results", True)),
+                       bool(table.get("fail_on_rejected", False)))
