@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, Command, out
+from batchkit.cli.base import CONFIG_HELP, Command, TerminalLine, out
 
 
 def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,24 +59,15 @@ def _notify(text: str) -> None:
     click.echo(f"\rbatchkit: {text}", err=True)
 
 
-class _Bar:
-    """One self-rewriting line on a terminal's stderr; nothing when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self.live = sys.stderr.isatty()
+class _Bar(TerminalLine):
+    """The sync's window, page, requests and time left."""
 
     def __call__(self, p: Any) -> None:
-        if not self.live:
-            return
         left = f", {p.left:,} left this hour" if p.left is not None else ""
         per = p.seconds / max(p.requests, 1)
         todo = max(p.pages - p.page, 0) + (p.windows - p.window) * max(p.pages, 1)
-        click.echo(f"\rsync: window {p.window}/{p.windows}, page {p.page}/{p.pages}, {p.requests:,} requests"
-                   f"{left}, ~{per * todo:,.0f} s left   ", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.live:
-            click.echo("\r\033[K", err=True, nl=False)
+        self.show(f"sync: window {p.window}/{p.windows}, page {p.page}/{p.pages}, {p.requests:,} requests{left}, "
+                  f"~{per * todo:,.0f} s left")
 
 
 @click.group("actions")

@@ -56,6 +56,21 @@ def stdout_broken() -> bool:
 out = write_stdout
 
 
+class TerminalLine:
+    """One self-rewriting line on a terminal's stderr (progress); nothing at all when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+
+    def show(self, text: str) -> None:
+        if self.live:
+            click.echo(f"\r{text}   ", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.live:
+            click.echo("\r\033[K", err=True, nl=False)
+
+
 INTERRUPTED_EXIT = 128 + 2  # what a shell reports for a process ended by SIGINT (Ctrl-C)
 BROKEN_PIPE_EXIT = 128 + 13  # what a shell reports for a process killed by SIGPIPE (`batchkit ... | head`)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, Command
+from batchkit.cli.base import CONFIG_HELP, Command, TerminalLine
 
 if TYPE_CHECKING:
     from batchkit.deliver.settings import DeliverySettings
@@ -129,23 +129,14 @@ def _via_api(files: list[Path], settings: DeliverySettings, flags: dict[str, str
             click.echo(f"advice: {advice}")
 
 
-class _Bar:
-    """The progress of a delivery through the API on a terminal's stderr (nothing when it is not one)."""
-
-    def __init__(self) -> None:
-        self.live = sys.stderr.isatty()
+class _Bar(TerminalLine):
+    """The records done, the requests, the time left."""
 
     def __call__(self, p: ApiProgress) -> None:
-        if not self.live:
-            return
         width = 24
         filled = width * p.done // max(p.total, 1)
-        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done:,}/{p.total:,} records, {p.requests:,} "
-                   f"requests, ~{_duration(p.left_seconds)} left   ", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.live:
-            click.echo("\r\033[K", err=True, nl=False)
+        self.show(f"[{'#' * filled}{'.' * (width - filled)}] {p.done:,}/{p.total:,} records, {p.requests:,} requests, "
+                  f"~{_duration(p.left_seconds)} left")
 
 
 def _duration(seconds: float) -> str:

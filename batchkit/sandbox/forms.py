@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
+from batchkit.core.codes import DISPOSITION_CODES
 from batchkit.core.money import currencies, parse_money
 from batchkit.sandbox.render import ApiError
 
-DISPOSITION_CODES = ("REJECTED", "CONS_INFO_INVALID", "CONS_ERROR", "CONS_FRAUD", "ITEM_RETURNED", "ITEM_OUT_OF_STOCK",
-                     "ORDER_ERROR", "PUB_ACT_DISPUTE", "NOT_COMPLIANCE_TERMS", "MP_RETURNED", "OTHER",
-                     "CREDITED_DIFFERENT_MP", "ADV_ACT_DISPUTE", "TEST_ACTION")
 IDENTIFIERS = ("ActionId", "ActionTrackerId", "OrderId")
 _ITEM = re.compile(r"(Sku|Quantity|Amount|Category)([2-9]|[1-9][0-9]+)?")
 _ACTION_ID = re.compile(r"[0-9]+(\.[0-9]+)*")
