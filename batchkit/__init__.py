@@ -141,23 +141,33 @@ def build(export: PathLike, out_dir: PathLike, config: Config | PathLike | None 
 
 def deliver(paths: Iterable[PathLike], to: str | None = None, config: Config | PathLike | None = None, *,
             state_dir: str | None = None, key_file: str | None = None, known_hosts: str | None = None,
-            resend: bool = False, dry_run: bool = False) -> list[DeliveryResult]:
-    """Validate, then deliver each file exactly once to `to` (a folder or sftp://user@host[:port]/dir).
+            resend: bool = False, dry_run: bool = False, resend_unknown: bool = False) -> list[DeliveryResult]:
+    """Validate, then deliver each file exactly once to `to` (a folder, sftp://user@host[:port]/dir, or "api":
+    each record through impact.com's API, exactly once; `resend_unknown` sends again records whose answer was
+    lost and whose change does not show).
 
     Unset options come from BATCHKIT_* variables, then [deliver] in batchkit.toml, then defaults.
     Raises InvalidFiles (nothing sent) or a DeliveryError whose `results` say what happened to each file.
     """
     from batchkit.deliver.delivery import deliver_files
     from batchkit.deliver.ledger import Ledger
-    from batchkit.deliver.settings import resolve_settings
+    from batchkit.deliver.settings import API, resolve_settings
     from batchkit.deliver.targets import parse_destination
 
     flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
-    settings = resolve_settings(_config(config), flags, os.environ)
+    cfg = _config(config)
+    settings = resolve_settings(cfg, flags, os.environ)
     ledger = Ledger(settings.state_dir)
+    files = [Path(p) for p in paths]
     try:
-        return deliver_files([Path(p) for p in paths], parse_destination(settings.to), settings, ledger,
-                             resend=resend, dry_run=dry_run)
+        if settings.to.strip() == API:
+            from batchkit.api.settings import api_settings
+            from batchkit.deliver.viaapi.send import deliver_via_api
+
+            api = api_settings(cfg, {"state_dir": state_dir}, os.environ)
+            return deliver_via_api(files, api, settings, ledger, resend_unknown=resend_unknown, dry_run=dry_run)
+        return deliver_files(files, parse_destination(settings.to), settings, ledger, resend=resend,
+                             dry_run=dry_run)
     finally:
         ledger.close()
 

@@ -37,9 +37,10 @@ if [ "$code" -ne 1 ]; then
 fi
 echo
 echo "== 6. the impact.com API, rehearsed against the local sandbox (127.0.0.1 only) =="
-export IMPACT_AUTH_TOKEN=demo-sandbox-token BATCHKIT_CAMPAIGN_ID=4636 BATCHKIT_STATE_DIR="$PWD/out/demo-state"
+export IMPACT_AUTH_TOKEN=demo-sandbox-token BATCHKIT_CAMPAIGN_ID=4636 BATCHKIT_STATE_DIR="$out/state"
 sandbox_log=$(mktemp)
-$bk sandbox --port 0 >"$sandbox_log" 2>&1 &
+drop="$out/sandbox-drop"   # the sandbox watches this folder as impact.com watches an SFTP drop
+$bk sandbox --port 0 --drop "$drop" --process-seconds 1 >"$sandbox_log" 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$sandbox_log"' EXIT
 for _ in $(seq 100); do grep -q '^sandbox: http' "$sandbox_log" && break; sleep 0.1; done
@@ -56,4 +57,25 @@ echo "== 7. preflight: the files built in step 1 and the sample batch files agai
 $bk validate "$out"/*.csv samples/batch/*.csv --preflight
 
 echo
-echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean)"
+echo "== 8. deliver to the sandbox's drop: the built files, and a valid file that was never preflighted =="
+$bk deliver "$out"/*.csv samples/platform/acme_order-modifications_2026-11-30.csv --to "$drop"
+
+echo
+echo "== 9. and small corrections through the API, one request per record, exactly once =="
+$bk deliver samples/batch/acme_order-reversals_2026-11-22.csv --to api --dry-run
+$bk deliver samples/batch/acme_order-reversals_2026-11-22.csv --to api
+
+echo
+echo "== 10. results: the platform's verdict on every delivery, placed at its row (exit code 1 expected) =="
+set +e
+$bk results --wait 30
+code=$?
+set -e
+if [ "$code" -ne 1 ]; then
+  echo "demo: expected exit code 1 (rows the platform rejected), got $code" >&2
+  exit 1
+fi
+$bk results --format json >/dev/null || [ $? -eq 1 ]   # asked again: the stored verdicts, no request
+
+echo
+echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean; delivered to the drop and through the API; the platform's rejections shown at their rows)"

@@ -261,3 +261,35 @@ def test_a_terminal_gets_a_progress_bar_with_the_time_left(box: Sandbox, tmp_pat
     text = seen.decode()
     assert "4/4 records" in text and "left" in text and "[" in text  # the bar, drawn on the terminal only
     assert "records" not in done.stdout.replace("record(s)", "")  # never in the piped output
+
+
+def test_run_delivers_through_the_api_once_and_archives(box: Sandbox, tmp_path: Path) -> None:
+    import shutil
+
+    sample = ROOT / "samples" / "returns"
+    (tmp_path / "exports").mkdir()
+    shutil.copy(sample / "returns_export.csv", tmp_path / "exports" / "returns_export.csv")
+    config = tmp_path / "batchkit.toml"
+    config.write_text((sample / "batchkit.toml").read_text() + '\n[run]\ninputs = ["exports/*.csv"]\narchive = '
+                      '"archive"\nresults = false\n\n[deliver]\nto = "api"\n')
+    env = api_env(box.url, tmp_path)
+    first = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)
+    assert first.exit_code == 0, first.output
+    assert "3 delivered" in first.stdout and "Actions?CampaignId=4636" in first.stderr
+    sent = len(_writes(box))
+    assert sent >= 3 and not (tmp_path / "api").exists()  # records through the API, not a folder named api
+    assert len(list((tmp_path / "archive").rglob("*.csv"))) == 3
+    again = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)
+    assert again.exit_code == 0 and "3 skipped" in again.stdout and len(_writes(box)) == sent
+
+
+def test_the_library_delivers_through_the_api(box: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import batchkit
+
+    for name, value in api_env(box.url, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    path = BATCH / "acme_order-reversals_2026-11-22.csv"
+    (tmp_path / "batchkit.toml").write_text("")
+    results = batchkit.deliver([path], to="api", config=tmp_path / "batchkit.toml")
+    assert [r.outcome for r in results] == ["delivered"] and len(_writes(box)) == 4
+    assert batchkit.deliver([path], to="api", config=tmp_path / "batchkit.toml")[0].outcome == "skipped"

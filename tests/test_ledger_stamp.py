@@ -75,3 +75,24 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     before = _digest(state / DB_NAME)
     code, output = _deliver(tmp_path, state)
     assert code == 2 and str(state / DB_NAME) in output and _digest(state / DB_NAME) == before
+
+
+def test_a_ledger_without_the_source_column_gets_it_and_keeps_its_rows(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    assert _deliver(tmp_path, state)[0] == 0
+    with sqlite3.connect(state / DB_NAME) as db:  # the ledger as batchkit wrote it before `source` (and the stamp)
+        db.execute("ALTER TABLE deliveries DROP COLUMN source")
+        db.execute("PRAGMA application_id = 0")
+    code, output = _deliver(tmp_path, state)
+    assert code == 0 and "already delivered" in output
+    with sqlite3.connect(state / DB_NAME) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(deliveries)")]
+        assert columns[-1] == "source" and db.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 1
+
+
+def test_a_delivery_records_the_file_it_sent(tmp_path: Path) -> None:
+    from batchkit.deliver.ledger import Ledger
+
+    assert _deliver(tmp_path, tmp_path / "state")[0] == 0
+    (entry,) = Ledger(tmp_path / "state").entries()
+    assert entry.source == str((tmp_path / "files" / NAME).resolve())

@@ -221,3 +221,14 @@ def test_placement_reads_lines_as_spreadsheet_rows_and_prefers_the_better_conven
     assert p.index == 2 and "placed by its OrderId 'C' and Sku '3'" in p.note
     (q,) = place_all([{"Line": "2", "OrderId": "Z"}], recs, HEADER_NOT_COUNTED)
     assert q.index is None and "not placed" in q.note
+
+
+def test_without_file_the_rows_are_placed_from_the_file_the_delivery_sent(dropbox, tmp_path: Path) -> None:
+    path, settings = _drop_delivery(dropbox, tmp_path)
+    got = collect(Ledger(settings.state_dir), _asking(settings))  # no FILE: the ledger knows what was sent
+    assert {f.row for f in got.report.files[0].findings()} == {3, 4}
+    path.write_text(path.read_text() + "1000.4636.999,,,SKU-X,1.00,1,,ITEM_RETURNED\n")  # changed since
+    fresh = Ledger(settings.state_dir)
+    fresh.query("DELETE FROM verdict_copies")
+    again = collect(fresh, _asking(settings))
+    assert {f.row for f in again.report.files[0].findings()} == {None}  # not the same content: Lines only

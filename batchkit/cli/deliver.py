@@ -51,7 +51,7 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
     from batchkit.deliver.delivery import deliver_files
     from batchkit.deliver.errors import DeliveryError, InvalidFiles
     from batchkit.deliver.ledger import Ledger
-    from batchkit.deliver.settings import resolve_settings
+    from batchkit.deliver.settings import API, resolve_settings
     from batchkit.deliver.targets import parse_destination
     from batchkit.jobs.preflight import preflight_check
     from batchkit.render.text import render_text
@@ -59,7 +59,7 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
     config = load_config(config_path)  # path flags stay text: an empty one is an error, never "."
     flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
     settings = resolve_settings(config, flags, os.environ)
-    if settings.to.strip() == "api":
+    if settings.to.strip() == API:
         api_flags = {"url": api_url, "account_sid": account_sid, "campaign_id": campaign_id, "state_dir": state_dir}
         if resend:
             raise UsageError("--resend does not apply to --to api (records already queued are never sent twice); "

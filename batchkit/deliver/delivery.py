@@ -176,7 +176,7 @@ class _Run:
             recovered = self._recover(item, before)
             if recovered is not None:
                 return recovered
-        entry_id = self.ledger.begin(item.name, item.sha256, item.size, self.dest.url)
+        entry_id = self.ledger.begin(item.name, item.sha256, item.size, self.dest.url, _source(item))
         started = time.monotonic()
         try:
             remote, attempts = self._send(item, entry_id)
@@ -279,6 +279,14 @@ class _Run:
                 self.close()
                 exc.attempts = attempt
                 raise
+
+
+def _source(item: Outgoing) -> str | None:
+    """The absolute path of the file sent, for the ledger (None when it cannot be told)."""
+    try:
+        return str(item.path.resolve())
+    except (OSError, RuntimeError):
+        return None
 
 
 def backoff_delay(attempt: int, settings: DeliverySettings) -> float:

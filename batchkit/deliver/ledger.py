@@ -45,11 +45,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
     finished_at TEXT,
     outcome     TEXT NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 0,
-    error       TEXT
+    error       TEXT,
+    source      TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_content ON deliveries (sha256, destination);
 """
-_COLUMNS = "id, name, sha256, size, destination, remote, started_at, finished_at, outcome, attempts, error"
+_COLUMNS = "id, name, sha256, size, destination, remote, started_at, finished_at, outcome, attempts, error, source"
+_FIRST_COLUMNS = set(_COLUMNS.split(", ")) - {"source"}  # a ledger of an earlier batchkit: `source` is added
 
 
 _T = TypeVar("_T")
@@ -78,6 +80,8 @@ class Ledger:
                 if existed:
                     self._recognise(db)
                 db.executescript(_SCHEMA)
+                if "source" not in {row[1] for row in db.execute("PRAGMA table_info(deliveries)")}:
+                    db.execute("ALTER TABLE deliveries ADD COLUMN source TEXT")
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             except BaseException:
                 db.close()
@@ -93,7 +97,7 @@ class Ledger:
             return
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         columns = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")} if "deliveries" in tables else set()
-        if stamp == 0 and tables == {"deliveries"} and columns == set(_COLUMNS.split(", ")):
+        if stamp == 0 and tables == {"deliveries"} and columns in (_FIRST_COLUMNS, set(_COLUMNS.split(", "))):
             return
         what = "is empty (0 bytes)" if self.path.stat().st_size == 0 else "is not a batchkit ledger"
         raise LedgerError(f"{self.path} {what}: it may have been damaged or replaced; nothing was sent - restore "
@@ -205,10 +209,12 @@ class Ledger:
                           (sha256, destination), create=False)
         return LedgerEntry(*rows[0]) if rows else None
 
-    def begin(self, name: str, sha256: str, size: int, destination: str) -> int:
-        """Record that sending starts; returns the entry id."""
-        (row_id,) = self._rows("INSERT INTO deliveries (name, sha256, size, destination, started_at, outcome) "
-                               "VALUES (?, ?, ?, ?, ?, 'sending')", (name, sha256, size, destination, utc_now()))
+    def begin(self, name: str, sha256: str, size: int, destination: str, source: str | None = None) -> int:
+        """Record that sending starts (`source`: the local file sent, so its rows can be found again later);
+        returns the entry id."""
+        (row_id,) = self._rows("INSERT INTO deliveries (name, sha256, size, destination, started_at, outcome, source) "
+                               "VALUES (?, ?, ?, ?, ?, 'sending', ?)",
+                               (name, sha256, size, destination, utc_now(), source))
         return int(row_id or 0)
 
     def update(self, entry_id: int, outcome: str, attempts: int | None = None, remote: str | None = None,

@@ -34,6 +34,7 @@ class LedgerEntry:
     outcome: str
     attempts: int
     error: str | None
+    source: str | None = None  # the local file that was sent (absolute), when known
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as plain JSON-able data."""

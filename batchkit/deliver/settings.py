@@ -20,6 +20,7 @@ from batchkit.deliver.targets import SftpDrop, expand_user, parse_destination
 
 __all__ = ["VERIFY_LIMIT", "DeliverySettings", "default_state_dir", "resolve_settings"]
 
+API = "api"  # the destination that sends each record through impact.com's API (a folder named api: ./api)
 MAX_TIMEOUT = 3600  # seconds a stalled link may take before a retry (an hour: anything longer is a typo)
 VERIFY_LIMIT = 50 * 1024 * 1024  # an SFTP upload up to this size is read back and its sha256 checked
 
@@ -83,7 +84,7 @@ def resolve_settings(config: Config, flags: Mapping[str, Any] | None = None,
             if not value.strip():
                 raise ConfigError(f"{origin[key]} is empty: give a folder or sftp://user@host[:port]/dir"
                                   if key == "to" else f"{origin[key]} is empty: remove it or give a path")
-            local = key != "to" or "://" not in value
+            local = key != "to" or ("://" not in value and value.strip() != API)
             chosen[key] = str(base / _expand(value, origin[key], True)) if local else value
     paths = {key: _expand(chosen[key], origin[key], key in from_file)
              for key in ("key_file", "known_hosts", "state_dir") if key in chosen}
@@ -93,6 +94,8 @@ def resolve_settings(config: Config, flags: Mapping[str, Any] | None = None,
         timeout=float(table.get("timeout", 30.0)), retries=int(table.get("retries", 4)),  # seconds: not money
         password=env.get("BATCHKIT_SFTP_PASSWORD") or None, passphrase=env.get("BATCHKIT_KEY_PASSPHRASE") or None,
         config=config)
+    if settings.to.strip() == API:  # each record through impact.com's API (deliver/viaapi): no folder, no drop
+        return settings
     try:
         dest = parse_destination(settings.to)
     except UsageError as exc:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
+from batchkit.api.settings import api_settings
 from batchkit.build.pipeline import build_files
 from batchkit.build.settings import BuildSettings, load_build_settings
 from batchkit.core.config import Config
@@ -31,11 +32,13 @@ from batchkit.deliver.delivery import deliver_files
 from batchkit.deliver.errors import ArchiveError, DeliveryError, InvalidFiles, LockBusy
 from batchkit.deliver.ledger import Ledger
 from batchkit.deliver.records import DeliveryResult
-from batchkit.deliver.settings import DeliverySettings, resolve_settings
+from batchkit.deliver.settings import API, DeliverySettings, resolve_settings
 from batchkit.deliver.targets import parse_destination
+from batchkit.deliver.viaapi.destination import api_destination_url
+from batchkit.deliver.viaapi.send import deliver_via_api
 from batchkit.io.write import folder_problem
 from batchkit.jobs import staging
-from batchkit.jobs.preflight import preflight_check
+from batchkit.jobs.preflight import preflight_check, preflight_validated
 from batchkit.jobs.settings import load_run_settings
 from batchkit.render.escape import printable
 from batchkit.render.text import render_text
@@ -130,7 +133,7 @@ def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | 
     else:
         with staging.stage(delivery.state_dir, now) as folder:
             if not dry_run:
-                staging.settle_interrupted(delivery.state_dir, folder, parse_destination(delivery.to).url,
+                staging.settle_interrupted(delivery.state_dir, folder, _destination_url(config, delivery),
                                            job.archive, day, say)
             _stage_and_deliver(summary, folder, config, build_settings, delivery, now, day, dry_run, say)
     if not dry_run and job.results:
@@ -152,8 +155,11 @@ def _stage_and_deliver(summary: RunSummary, stage: Path, config: Config, build_s
             say("run: no order needs a correction: nothing to deliver")
             return summary
         keep = not dry_run  # from here on, a delivered file's staged copy is kept until it is archived
-        keep = _deliver(summary, day, delivery, dry_run, say, preflight_check(config, say) if
-                        load_run_settings(config).preflight else None)
+        preflight = load_run_settings(config).preflight
+        if _via_api(delivery):
+            keep = _deliver(summary, day, delivery, dry_run, say, api=(config, preflight))
+        else:
+            keep = _deliver(summary, day, delivery, dry_run, say, preflight_check(config, say) if preflight else None)
         return summary
     except LockBusy:  # nothing was sent
         keep = False
@@ -214,15 +220,42 @@ def _unarchived_skip(result: DeliveryResult, archive_root: Path) -> bool:
     return result.outcome == "skipped" and result.entry is not None and not archived(archive_root, result.entry)
 
 
+def _via_api(delivery: DeliverySettings) -> bool:
+    """`[deliver] to = "api"` (or --to api / BATCHKIT_TO=api): each record through impact.com's API."""
+    return delivery.to.strip() == API
+
+
+def _destination_url(config: Config, delivery: DeliverySettings) -> str:
+    """The ledger's name of the run's destination."""
+    if _via_api(delivery):
+        settings = api_settings(config, {}, os.environ)
+        settings.need_campaign()
+        return api_destination_url(settings)
+    return parse_destination(delivery.to).url
+
+
+def _send(summary: RunSummary, delivery: DeliverySettings, ledger: Ledger, dry_run: bool, say: Callable[[str], None],
+          check: Callable[[list[Path]], Report] | None, api: tuple[Config, bool] | None) -> list[DeliveryResult]:
+    """Deliver the built files: to a folder or a drop, or (`api`: the config and whether to preflight) through
+    the API, one request per record."""
+    if api is None:
+        return deliver_files(summary.built, parse_destination(delivery.to), delivery, ledger, dry_run=dry_run,
+                             check=check)
+    config, preflight = api
+    settings = api_settings(config, {}, os.environ)
+    validated = preflight_validated(config, say) if preflight else None
+    return deliver_via_api(summary.built, settings, delivery, ledger, dry_run=dry_run, check=validated, notify=say)
+
+
 def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run: bool, say: Callable[[str], None],
-             check: Callable[[list[Path]], Report] | None = None) -> bool:
+             check: Callable[[list[Path]], Report] | None = None, api: tuple[Config, bool] | None = None) -> bool:
     """Deliver the built files and archive each one delivered; True when a delivered file could not be archived."""
-    dest = parse_destination(delivery.to)
     ledger = Ledger(delivery.state_dir)
-    say(f"deliver: {len(summary.built)} file(s) to {dest.url}" + (" (dry run)" if dry_run else ""))
+    where = _destination_url(api[0], delivery) if api else parse_destination(delivery.to).url
+    say(f"deliver: {len(summary.built)} file(s) to {where}" + (" (dry run)" if dry_run else ""))
     failure: DeliveryError | None = None
     try:
-        results = deliver_files(summary.built, dest, delivery, ledger, dry_run=dry_run, check=check)
+        results = _send(summary, delivery, ledger, dry_run, say, check, api)
     except InvalidFiles as exc:
         summary.exit_code = 1
         say("deliver: a built file does not validate" + (" or pass preflight" if check else "") + ": nothing was sent")

@@ -92,10 +92,11 @@ def _same(path: Path, sha256: str) -> bool:
 
 
 def _at_hand(entry: LedgerEntry, archive: Path | None, seen: str | None) -> Path | None:
-    """A copy of the delivered content: where it was seen before, in the archive (any day), or still in a
-    local drop."""
-    if seen and _same(Path(seen), entry.sha256):
-        return Path(seen)
+    """A copy of the delivered content: where it was seen before, the file that was sent (if unchanged), in the
+    archive (any day), or still in a local drop."""
+    for known in (seen, entry.source):  # a FILE given earlier, the file the delivery sent
+        if known and _same(Path(known), entry.sha256):
+            return Path(known)
     stem, suffix = Path(entry.name).stem, Path(entry.name).suffix
     if archive is not None and archive.is_dir():
         for name in (entry.name, f"{stem}.{entry.sha256[:12]}{suffix}"):

@@ -235,7 +235,7 @@ class _ApiRun:
             return result_of(item, self.dest, "skipped", at=max(e.finished_at or "" for e in earlier.values()),
                              records=len(fp.plans))
         started = time.monotonic()
-        delivery = self.ledger.begin(item.name, item.sha256, item.size, self.dest.url)
+        delivery = self.ledger.begin(item.name, item.sha256, item.size, self.dest.url, str(item.path.resolve()))
         for p in fp.plans:
             state = self._record(fp, p, earlier.get(p.row), delivery, counts)
             setattr(counts, state, getattr(counts, state) + 1)
