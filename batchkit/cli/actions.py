@@ -43,7 +43,8 @@ def load_api_settings(params: dict[str, Any]) -> Any:
     return api_settings(config, flags, os.environ)
 
 
-def _date(text: str | None, name: str) -> datetime | None:
+def parse_date(text: str | None, name: str) -> datetime | None:
+    """A date flag: YYYY-MM-DD or ISO 8601 (UTC unless it says otherwise); UsageError otherwise."""
     from batchkit.core.errors import UsageError
 
     if text is None:
@@ -90,7 +91,7 @@ def sync(days: int | None, since: str | None, until: str | None, fmt: str, **par
         raise UsageError("give --days or --since, not both")
     if until is not None and since is None:
         raise UsageError("--until needs --since")
-    start, end = _date(since, "--since"), _date(until, "--until")
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
     if start and end and start >= end:
         raise UsageError("--since must be before --until")
     settings = load_api_settings(params)

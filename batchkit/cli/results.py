@@ -10,27 +10,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from batchkit.cli.actions import api_options
+from batchkit.cli.actions import api_options, parse_date
 from batchkit.cli.base import Command, out
 from batchkit.cli.validate import FORMATS, _emit
-
-
-def _since(text: str | None) -> datetime | None:
-    from batchkit.core.errors import UsageError
-
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--since {text!r}: not a date (YYYY-MM-DD or ISO 8601)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.command("results", cls=Command)
@@ -63,7 +50,8 @@ def results(files: tuple[Path, ...], since: str | None, wait: float | None, budg
     state_dir = params.pop("state_dir", None)
     flags = {"url": params.pop("api_url", None), "account_sid": params.pop("account_sid", None),
              "campaign_id": params.pop("campaign_id", None), "state_dir": state_dir}
-    got = results_for(config, list(files), since=_since(since), wait=wait, budget=budget, state_dir=state_dir,
+    got = results_for(config, list(files), since=parse_date(since, "--since"), wait=wait, budget=budget,
+                      state_dir=state_dir,
                       api_flags=flags, max_samples=0 if report_path else max_samples,
                       notify=lambda text: click.echo(f"batchkit: {text}", err=True))
     if report_path is not None:
