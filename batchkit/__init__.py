@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from batchkit import api as _api_package  # noqa: F401
 from batchkit import build as _build_package  # noqa: F401
 from batchkit import deliver as _deliver_package  # noqa: F401
+from batchkit import inquiries as _inquiries_package  # noqa: F401
 from batchkit import jobs as _jobs_package  # noqa: F401
 from batchkit import results as _results_package  # noqa: F401
 from batchkit import validate as _validate_package  # noqa: F401

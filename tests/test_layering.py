@@ -19,11 +19,13 @@ TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above ev
 SIDEWAYS = {"build": {"validate"}, "deliver": {"validate", "api"},  # workers validate what they write or send;
             # deliver --to api sends records through the API's client
             "preflight": {"validate", "api"},  # preflight checks validated files against the API's mirror
-            "results": {"api", "deliver", "validate"}}  # the platform's verdict on what deliver's ledger sent
+            "results": {"api", "deliver", "validate"},  # the platform's verdict on what deliver's ledger sent
+            "inquiries": {"api", "build", "deliver", "validate"}}  # decided from exports (build's readers) and
+            # the mirror, validated, resolved exactly once (deliver's ledger and destinations)
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
     "paramiko": ("batchkit/deliver/sftp/",),
-    "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py"),
+    "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py", "batchkit/render/review.py"),
     "pandera": ("batchkit/validate/_pandera.py",),
     "httpx": ("batchkit/api/",),
 }
