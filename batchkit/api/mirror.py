@@ -163,6 +163,12 @@ class Mirror:
                                "ORDER BY CreationDate DESC, Id DESC", (oid, tracker))
         return [self._fields(p, e) for p, e in rows]
 
+    def by_oid(self, oid: str) -> list[dict[str, Any]]:
+        """The actions with this Oid, whatever their tracker, newest created first."""
+        rows = self.db.execute("SELECT fields, extra FROM actions WHERE Oid = ? ORDER BY CreationDate DESC, Id DESC",
+                               (oid,))
+        return [self._fields(p, e) for p, e in rows]
+
     def keys_since(self, stamp: str | None) -> Iterator[tuple[Any, ...]]:
         """One text per action mirrored at or after `stamp` (all when None): its KEYS joined by \\x1f, then
         its mirrored_at."""
