@@ -293,3 +293,12 @@ def test_the_library_delivers_through_the_api(box: Sandbox, tmp_path: Path, monk
     results = batchkit.deliver([path], to="api", config=tmp_path / "batchkit.toml")
     assert [r.outcome for r in results] == ["delivered"] and len(_writes(box)) == 4
     assert batchkit.deliver([path], to="api", config=tmp_path / "batchkit.toml")[0].outcome == "skipped"
+
+
+def test_an_approval_cannot_go_through_the_api_and_is_not_skipped_silently(box: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "batchkit.toml").write_text('[reasons]\ncustom = ["APPROVED"]\n')
+    path = _write(tmp_path, "acme_order-modifications.csv", "OrderId,ActionTrackerId,Reason\nORD-0100245,2240,APPROVED\n")
+    with pytest.raises(InvalidFiles) as caught:
+        _deliver([path], make_settings(box.url, tmp_path), tmp_path)
+    (found,) = [f for f in caught.value.report.files[0].findings() if f.code == "BK803"]
+    assert "approval" in found.message and found.row == 2 and box.requests == []

@@ -82,7 +82,14 @@ def plan_file(fr: FileReport, frames: Frames, kind: Kind) -> list[Planned]:
         return []
     record, locate = frames.record, frames.locate_record
     if kind.id == "order-modification":
-        return [_modification(i, r, locate) for i, r in enumerate(_rows(record))]
+        rows = _rows(record)
+        approvals = [i for i, r in enumerate(rows) if r.get("Reason") == "APPROVED"]
+        for i in approvals:
+            row, line, column = locate(i, "Reason")
+            fr.add(finding("BK803", "an approval (Reason APPROVED) has no API request documented: deliver this file to "
+                           "the drop, which approves open-ended actions", row=row, line=line, column=column,
+                           value="APPROVED"))
+        return [_modification(i, r, locate) for i, r in enumerate(rows) if i not in set(approvals)]
     if kind.id == "order-reversal":
         return [p for p in (_reversal(fr, i, r, locate) for i, r in enumerate(_rows(record))) if p is not None]
     assert frames.items is not None

@@ -110,7 +110,9 @@ def _first_repeats(key: pd.Series, targeted: np.ndarray, candidates: np.ndarray)
 @rule("BK215", scope="frame",
       message=lambda v, c: "the row changes nothing: give a new Amount, CurrencyCode or CustomerStatus, or delete it")
 def changes_nothing(df: pd.DataFrame) -> pd.Series:
-    return ~(_blank(df["Amount"]) & _blank(df["CurrencyCode"]) & _blank(df["CustomerStatus"]))
+    """An approval (Reason APPROVED, SPEC §6.1) changes the action's state, not its values: not this finding."""
+    approval = df["Reason"].astype(str).str.strip().eq("APPROVED") if "Reason" in df else False
+    return ~(_blank(df["Amount"]) & _blank(df["CurrencyCode"]) & _blank(df["CustomerStatus"])) | approval
 
 
 def repeats(df: pd.DataFrame, key: pd.Series | None = None) -> pd.Series:
