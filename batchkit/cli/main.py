@@ -12,6 +12,7 @@ from batchkit.cli.actions import actions
 from batchkit.cli.build import build
 from batchkit.cli.deliver import deliver
 from batchkit.cli.fix import fix
+from batchkit.cli.inquiries import inquiries
 from batchkit.cli.results import results
 from batchkit.cli.run import run_command
 from batchkit.cli.sandbox import sandbox
@@ -27,5 +28,5 @@ def main(debug: bool) -> None:
     """Validate, build and deliver impact.com batch modification and reversal files."""
 
 
-for command in (validate, template, build, fix, run_command, deliver, results, actions, sandbox):
+for command in (validate, template, build, fix, run_command, deliver, results, actions, inquiries, sandbox):
     main.add_command(command)
