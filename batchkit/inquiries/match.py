@@ -136,7 +136,7 @@ def proposable(inquiry: Inquiry) -> str | None:
 def decide_one(inquiry: Inquiry, context: Context) -> Decision:
     """Rules 1-5 of the module's docstring, the first that applies."""
     deadline, days_left, urgent = _deadline(inquiry, context)
-    base = {"inquiry": inquiry, "deadline": deadline, "days_left": days_left, "urgent": urgent}
+    base: dict[str, Any] = {"inquiry": inquiry, "deadline": deadline, "days_left": days_left, "urgent": urgent}
     oid = inquiry.get("OrderId")
     if not _usable_oid(oid):
         why = "No OrderId given" if not oid else f"OrderId {oid!r} does not name an order"
