@@ -79,3 +79,14 @@ def match(inquiries_path: Path, export: Path, preset: str | None, out: Path, rev
     for path in outcome.written:
         click.echo(f"wrote {path}", err=True)
     click.echo(outcome.summary.line(), err=True)
+
+
+def _register() -> None:
+    """pull and resolve live in cli/inquiry_commands.py."""
+    from batchkit.cli.inquiry_commands import pull, resolve
+
+    inquiries.add_command(pull)
+    inquiries.add_command(resolve)
+
+
+_register()

@@ -207,3 +207,25 @@ def _parse(ws: Any) -> tuple[list[Row], list[str]]:
                 rows.append(_row(number, columns, texts))
     rows.sort(key=lambda r: r.number)
     return rows, formulas
+
+
+def table_xlsx_bytes(header: list[str], rows: list[list[str]], sheet: str = "Sheet1") -> bytes:
+    """One sheet of text cells (number format '@': Excel keeps ids and amounts as written), the header bold
+    and frozen. Cells that would read as formulas are written as text, never as formulas."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet[:31]
+    for col, name in enumerate(header, start=1):
+        ws.cell(row=1, column=col, value=name).font = Font(bold=True)
+    for r, values in enumerate(rows, start=2):
+        for col, text in enumerate(values, start=1):
+            if text:
+                cell = ws.cell(row=r, column=col)
+                cell.value, cell.data_type, cell.number_format = text, "s", "@"
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()

@@ -32,6 +32,12 @@ class Target:
     records: list[RecordEntry] = field(default_factory=list)  # api only
 
 
+def is_upload(name: str) -> bool:
+    """A bulk-resolution CSV of inquiries (batchkit inquiries resolve --to DIR): a person uploads it in the web
+    app; the platform's file submissions never list it, so no verdict is asked for."""
+    return "inquiry-resolution" in name
+
+
 def _at_or_after(entry: LedgerEntry, since: datetime | None) -> bool:
     if since is None:
         return True
@@ -43,7 +49,8 @@ def find_targets(ledger: Ledger, files: list[Path], since: datetime | None = Non
     """The deliveries of the ledger (those of `files` if given; at or after `since`), oldest first; a FILE
     given is remembered, so that a later call without it still finds the content."""
     entries = ledger.entries()
-    found = [Target("drop", e) for e in entries if e.outcome == "delivered" and not is_api_destination(e.destination)]
+    found = [Target("drop", e) for e in entries if e.outcome == "delivered" and not is_api_destination(e.destination)
+             and not is_upload(e.name)]
     found += _api_targets(ledger, entries)
     found = sorted((t for t in found if _at_or_after(t.entry, since)), key=lambda t: t.entry.id)
     if files:

@@ -1,0 +1,116 @@
+"""`batchkit inquiries pull` and `batchkit inquiries resolve` (the group and `match` are in cli/inquiries.py).
+
+Exit codes: 0 done, 1 the resolution file has errors (nothing sent), 2 usage or configuration, 3 the API or the
+delivery failed (running again is safe: the ledger knows what was sent).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from batchkit.cli.actions import api_options, load_api_settings, parse_date
+from batchkit.cli.base import Command, out
+
+
+def _say(text: str) -> None:
+    click.echo(f"batchkit: {text}", err=True)
+
+
+@click.command("pull", cls=Command)
+@click.option("--status", default="UNRESOLVED", show_default=True,
+              help="ResolutionStatus to pull (UNRESOLVED, VALID, DECLINED, INCOMPLETE; 'all' for every one).")
+@click.option("--since", metavar="DATE", help="Only inquiries created or changed at or after DATE.")
+@click.option("-o", "--output", "target", required=True, type=click.Path(path_type=Path),
+              help="The file to write: .csv or .xlsx (every field as text).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@api_options
+def pull(status: str, since: str | None, target: Path, force: bool, **params: Any) -> None:
+    """The campaign's action inquiries from impact.com into a file."""
+    from batchkit.inquiries.pull import pull_inquiries
+
+    settings = load_api_settings(params)
+    got = pull_inquiries(settings, target, status=None if status.lower() == "all" else status,
+                         since=parse_date(since, "--since"), overwrite=force, notify=_say)
+    told = ", ".join(f"{n} {s}" for s, n in sorted(got.by_status.items())) or "none"
+    out(f"pulled {got.inquiries:,} inquiries ({told}) -> {got.path} ({got.requests} request(s))")
+
+
+@click.command("resolve", cls=Command)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--to", "to", default="api", show_default=True, metavar="DEST",
+              help="api (one PUT /ActionInquiries per inquiry), or a folder / sftp://... for the bulk-upload CSV.")
+@click.option("--dry-run", is_flag=True, help="Validate and show what would be sent, without sending.")
+@click.option("--approvals", type=click.Path(path_type=Path), metavar="OUT.csv",
+              help="Also write the order-level modification file approving the accepted inquiries' orders.")
+@click.option("--force", is_flag=True, help="Overwrite the --approvals file if it exists.")
+@click.option("--key-file", metavar="PATH", help="SSH private key for an sftp:// destination.")
+@click.option("--known-hosts", metavar="PATH", help="known_hosts file pinning an sftp:// server's host key.")
+@api_options
+def resolve(file: Path, to: str, dry_run: bool, approvals: Path | None, force: bool, key_file: str | None,
+            known_hosts: str | None, **params: Any) -> None:
+    """Resolve the inquiries of FILE (a resolution CSV, or the edited review XLSX) exactly once."""
+    from batchkit.deliver.errors import DeliveryError, InvalidFiles
+    from batchkit.deliver.ledger import Ledger
+    from batchkit.deliver.settings import resolve_settings
+    from batchkit.io.write import require_suffix
+    from batchkit.render.text import render_text
+
+    if approvals is not None:
+        require_suffix(approvals, ".csv", "--approvals")
+    config_path, state_dir = params.get("config_path"), params.get("state_dir")
+    delivery = resolve_settings(_config(config_path), {"to": to, "key_file": key_file, "known_hosts": known_hosts,
+                                                       "state_dir": state_dir}, os.environ)
+    ledger = Ledger(delivery.state_dir)
+    try:
+        if delivery.to.strip() == "api":
+            _via_api(file, params, ledger, dry_run, approvals, force)
+        else:
+            _to_drop(file, delivery, ledger, dry_run)
+    except InvalidFiles as exc:
+        click.echo(render_text(exc.report, color=sys.stdout.isatty()))
+        raise
+    except DeliveryError as exc:
+        for result in exc.results:
+            click.echo(result.describe())
+        raise
+    finally:
+        ledger.close()
+
+
+def _config(path: str | None) -> Any:
+    from batchkit.core.config import load_config
+
+    return load_config(path)
+
+
+def _via_api(file: Path, params: dict[str, Any], ledger: Any, dry_run: bool, approvals: Path | None,
+             force: bool) -> None:
+    from batchkit.inquiries.book import InquiryBook
+    from batchkit.inquiries.resolve import resolve_via_api
+    from batchkit.inquiries.upload import approvals_csv
+    from batchkit.io.write import write_text_atomic
+
+    config = _config(params.get("config_path"))
+    api = load_api_settings(dict(params))
+    summary = resolve_via_api(file, config, api, ledger, dry_run=dry_run, notify=_say)
+    out(summary.line())
+    for note in summary.notes:
+        _say(note)
+    if approvals is not None and not dry_run:
+        text, notes = approvals_csv(summary.accepted, InquiryBook(ledger, api.account_sid), config)
+        write_text_atomic(approvals, text, overwrite=force)
+        out(f"approvals: {text.count(chr(10)) - 1} order(s) -> {approvals}")
+        for note in notes:
+            _say(note)
+
+
+def _to_drop(file: Path, delivery: Any, ledger: Any, dry_run: bool) -> None:
+    from batchkit.inquiries.upload import resolve_to_drop
+
+    for result in resolve_to_drop(file, delivery.config, delivery, ledger, dry_run=dry_run):
+        out(result.describe())
