@@ -761,7 +761,7 @@ def test_generated_volume_builds_quickly_and_looks_real(clock: Clock) -> None:
     began = time.monotonic()
     sb = Sandbox(auth_token=TOKEN, now=clock, generated=200_000)
     assert time.monotonic() - began < 10
-    assert len(sb.store) == 200_000 + 34
+    assert len(sb.store) == 200_000 + 33
     sample = [sb.store.action(f"1000.4636.{2_000_000 + n}") for n in range(0, 200_000, 997)]
     assert all(a is not None for a in sample)
     assert all(a.CreationDate <= a.updated and START - timedelta(days=90) <= a.updated <= START
@@ -821,7 +821,7 @@ def test_the_command_serves_until_sigterm_and_exits_0(tmp_path: Path, given: boo
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        match = re.fullmatch(r"sandbox: (http://127\.0\.0\.1:\d+) \(account IRSANDBOXACME1, campaign 4636, 34 actions\); "
+        match = re.fullmatch(r"sandbox: (http://127\.0\.0\.1:\d+) \(account IRSANDBOXACME1, campaign 4636, 33 actions\); "
                              r"export BATCHKIT_API_URL=(\S+) IMPACT_ACCOUNT_SID=IRSANDBOXACME1\n", line)
         assert match and match.group(1) == match.group(2), line
         token, printed = "cli-token", line

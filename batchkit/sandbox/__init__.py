@@ -5,6 +5,7 @@
         sb.url                      # http://127.0.0.1:PORT
         sb.faults.truncate()        # the next answer stops mid-body
         sb.settle()                 # apply every queued PUT/DELETE (and dropped file) now
+        sb.inquiries.get("500006")  # an action inquiry as GET ActionInquiries/{Id} gives it
     Sandbox(auth_token="tok", drop=Path("drop"))  # files put in drop/ become FTPFileSubmissions
 
 Built on the standard library's `http.server.ThreadingHTTPServer`, not a web framework: the sandbox
@@ -17,7 +18,8 @@ routes (the resources), query (GET /Actions parameters and selection), forms (PU
 submissions (queued API changes), changes (how a change finds its action and applies, the reasons),
 drop (the watched drop folder), ftp (FTP file submissions and their ErrorDetails), ftpread (a dropped
 file's kind and records), ftprecords (its records as changes), ftproutes (GET FTPFileSubmissions...),
-store (indexed actions), model (an action's fields and their rendering), make (actions from text
+inquiries (the action inquiries), inquiryforms (PUT ActionInquiries bodies), inquiryroutes (GET/PUT
+ActionInquiries: the list's filters, resolutions and the actions they create), store (indexed actions), model (an action's fields and their rendering), make (actions from text
 values), seed (the seed folder), synth (synthetic volume), render (JSON/XML bodies, the pagination
 envelope), ratelimit, faults.
 """

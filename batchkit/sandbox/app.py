@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from batchkit.sandbox import routes
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.ftp import FtpSubmissions
+from batchkit.sandbox.inquiries import Inquiries
 from batchkit.sandbox.ratelimit import RateLimit
 from batchkit.sandbox.render import ApiError, object_body
 from batchkit.sandbox.routes import Incoming
@@ -47,6 +48,7 @@ class App:
     token: str
     read_only: frozenset[str]
     ftp: FtpSubmissions
+    inquiries: Inquiries
 
     def handle(self, req: Incoming) -> Answer:
         """Answer one request (under the store's lock: a request sees one state)."""
@@ -93,9 +95,10 @@ class App:
         if unquote(segments[2]) != sid:
             raise ApiError(403, f"These credentials give no access to account {unquote(segments[2])}")
         rest = [unquote(s) for s in segments[3:]]
-        if req.method in ("PUT", "DELETE") and rest == ["Actions"] and access != "write":
-            raise ApiError(403, "This token may not modify actions")
-        return routes.route(self.submissions, self.faults, req, rest, self.ftp)
+        if req.method in ("PUT", "DELETE") and rest in (["Actions"], ["ActionInquiries"]) and access != "write":
+            raise ApiError(403, "This token may not modify actions" if rest == ["Actions"] else
+                           "This token may not resolve action inquiries")
+        return routes.route(self.submissions, self.faults, req, rest, self.ftp, self.inquiries)
 
     def _access(self, header: str) -> str | None:
         """"write" for the token, "read" for a read-only token, None for anything else."""

@@ -3,8 +3,9 @@
     fail(status, times, path_contains)   answer that status with a JSON error body
     truncate(times, path_contains)       promise a longer body than is sent, then close the connection
     xml(times)                           answer XML although JSON was asked
-    drop_after_apply(times)              PUT/DELETE: queue the submission (it will apply), then close the
-                                         connection without answering
+    drop_after_apply(times)              PUT/DELETE /Actions: queue the submission (it will apply); PUT
+                                         /ActionInquiries: resolve the inquiry; then close the connection
+                                         without answering (a request refused with a 400 is answered)
     stall(seconds, times)                sleep before answering
     storm(times)                         answer 429 whatever the budget (Remaining 0, Reset 1)
     hold_drop() / release_drop()         the drop watcher picks no file up until released (nor does
@@ -51,7 +52,8 @@ class Faults:
         self._arm(Fault("xml", times))
 
     def drop_after_apply(self, times: int = 1) -> None:
-        """For PUT/DELETE: queue the submission (it will apply), then close the socket without answering."""
+        """For PUT/DELETE: queue the submission (it will apply) or resolve the inquiry, then close the socket
+        without answering."""
         self._arm(Fault("drop", times))
 
     def stall(self, seconds: float, times: int = 1) -> None:

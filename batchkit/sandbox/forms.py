@@ -176,3 +176,6 @@ def _amount(name: str, text: str, signed: bool = False) -> Decimal:
         raise ApiError(400, f"{name} must be a plain decimal from 0 to 999999.99 with at most 2 decimals, "
                             f"not {text!r}", [(name, "invalid amount")])
     return value
+
+
+plain_amount = _amount  # for the other forms of the sandbox (inquiryforms.py)

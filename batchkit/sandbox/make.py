@@ -37,12 +37,14 @@ UPDATED_FIELDS = ("UpdatedDaysAgo", "UpdatedDate")  # the internal last-updated 
 
 @dataclass(frozen=True)
 class Account:
-    """What the sandbox's account is: its SID, its campaign and the names of its trackers."""
+    """What the sandbox's account is: its SID, its campaign, the names of its trackers, and its contract's
+    locking period in days (what an accepted inquiry's action follows; None: open-ended)."""
 
     sid: str = "IRSANDBOXACME1"
     campaign_id: str = "4636"
     campaign_name: str = "Acme Outfitters"
     trackers: Mapping[str, str] = field(default_factory=lambda: {"2240": "Online Sale"})
+    locking_days: int | None = 30
 
     @property
     def base_uri(self) -> str:

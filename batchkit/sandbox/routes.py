@@ -9,6 +9,7 @@
     GET    APISubmissions               every submission, newest first, paginated
     GET    APISubmissions/{BatchId}     one submission
     GET    FTPFileSubmissions[/{BatchId}[/ErrorDetails]]   the dropped files (ftproutes.py)
+    GET    ActionInquiries[/{Id}], PUT ActionInquiries      the action inquiries (inquiryroutes.py)
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from batchkit.sandbox import forms, ftproutes, query
+from batchkit.sandbox import forms, ftproutes, inquiryroutes, query
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.ftp import FtpSubmissions
+from batchkit.sandbox.inquiries import Inquiries
 from batchkit.sandbox.model import Action
 from batchkit.sandbox.render import ApiError, envelope, fragment, object_body, page_body
 from batchkit.sandbox.submissions import Submissions
@@ -40,9 +42,12 @@ class Incoming:
 
 
 def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str],
-          ftp: FtpSubmissions) -> tuple[int, Render, str]:
+          ftp: FtpSubmissions, inquiries: Inquiries) -> tuple[int, Render, str]:
     """(status, renderer, mode) of a request for the resource `rest` (the path after the account)."""
     now = subs.now()
+    if inquiryroutes.known(rest):
+        return inquiryroutes.inquiry_route(inquiries, faults, req.method, req.path, req.query, req.headers, req.body,
+                                           rest)
     if rest == ["Actions"]:
         if req.method == "GET":
             return 200, _action_page(subs, req, now), "send"

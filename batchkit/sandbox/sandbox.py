@@ -1,4 +1,4 @@
-"""Sandbox: the seed, the store, the submissions, the budget and the faults, served on 127.0.0.1."""
+"""Sandbox: the seed, the store, the inquiries, the submissions, the budget and the faults, served on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from batchkit.sandbox.app import App
 from batchkit.sandbox.drop import Drop
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.ftp import FtpSubmissions
+from batchkit.sandbox.inquiries import Inquiries
 from batchkit.sandbox.make import Account
 from batchkit.sandbox.ratelimit import RateLimit
-from batchkit.sandbox.seed import load_account, load_seed, seed_dir
+from batchkit.sandbox.seed import load_account, load_inquiries, load_seed, seed_dir
 from batchkit.sandbox.server import LOOPBACK, Request, Server
 from batchkit.sandbox.store import Store
 from batchkit.sandbox.submissions import Submissions
@@ -46,7 +47,8 @@ def _utc_now() -> datetime:
 class Sandbox:
     """A local impact.com Brand API for one account: `with Sandbox(auth_token="t") as sb: sb.url`.
 
-    Relative dates of the seed count from now() when the Sandbox is made. All date logic (windows,
+    Relative dates of the seed count from now() when the Sandbox is made. `.inquiries` holds the action
+    inquiries (the seed's inquiries.csv; `.inquiries.add({...})` adds one). All date logic (windows,
     locking, submissions, the rate-limit window) uses `now`, so a test can move the clock.
 
     With `drop`, the folder (made if missing) is watched while the sandbox is started: batch files put
@@ -70,17 +72,20 @@ class Sandbox:
         self.limiter = RateLimit(rate[0], rate[1], reset_style, self.now)  # bad values fail before any loading
         folder = Path(data) if data is not None else seed_dir()
         seeded = load_account(folder)
-        self.account = Account(account_sid, campaign_id, seeded.campaign_name, seeded.trackers)
+        self.account = Account(account_sid, campaign_id, seeded.campaign_name, seeded.trackers, seeded.locking_days)
         self.store = Store(self.account, self.now)
         start = self.now()
         with _gc_paused():  # hundreds of thousands of new objects: collecting in between only costs time
             self.store.load([*load_seed(folder, self.account, start),
                              *generate(generated, generated_days, start, self.account)])
+        self.inquiries = Inquiries(self.store)
+        self.inquiries.load(load_inquiries(folder, self.account, start, self.store))
         self.submissions = Submissions(self.store, process_seconds, self.now)
         self.ftp = FtpSubmissions(self.store, process_seconds, self.now, line_counts_header)
         self.faults = Faults()
         self.drop = Drop(Path(drop), self.ftp, self.faults) if drop is not None else None
-        self._app = App(self.submissions, self.limiter, self.faults, auth_token, frozenset(read_only_tokens), self.ftp)
+        self._app = App(self.submissions, self.limiter, self.faults, auth_token, frozenset(read_only_tokens), self.ftp,
+                        self.inquiries)
         self._requests: list[Request] = []
         self._requests_lock = threading.Lock()
         self._server: Server | None = None

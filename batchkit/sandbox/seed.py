@@ -1,19 +1,24 @@
-"""The seed: account.toml, actions.csv and items.csv in one folder (samples/sandbox ships one).
+"""The seed: account.toml, actions.csv and items.csv in one folder (samples/sandbox ships one), and
+inquiries.csv (optional: without it the sandbox has no action inquiries).
 
 Columns are the API's field names; items.csv starts with ActionId. Date cells are ISO 8601 with an
 offset, or a signed whole number of days from the sandbox's start (`-12`, `30`); `UpdatedDaysAgo` is
-the internal last-updated time. Any fault in the files is a ConfigError naming the file and line.
+the internal last-updated time of an action, `SubmittedDate` the day an inquiry was filed, and `Note`
+says what a row is for (none of them is served). Any fault in the files is a ConfigError naming the
+file and line.
 """
 
 from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Container
 from datetime import datetime
 from pathlib import Path
 
 from batchkit.core.errors import ConfigError
 from batchkit.core.resources import data_dir
+from batchkit.sandbox.inquiries import SEED_COLUMNS, Inquiry, make_inquiry
 from batchkit.sandbox.make import UPDATED_FIELDS, Account, make_action, make_item
 from batchkit.sandbox.model import ACTION_FIELDS, ITEM_FIELDS, Action, Item
 
@@ -46,7 +51,11 @@ def load_account(folder: Path) -> Account:
     bad = [k for k, v in fields.items() if not isinstance(v, str)]
     if bad or not isinstance(trackers, dict) or not all(isinstance(v, str) for v in trackers.values()):
         raise ConfigError(f"{path}: account_sid, campaign_id, campaign_name and [trackers] names must be strings")
-    return Account(fields["sid"], fields["campaign_id"], fields["campaign_name"], {str(k): v for k, v in trackers.items()})
+    locking = data.get("locking_days", 30)
+    if not isinstance(locking, int) or isinstance(locking, bool) or locking < 0:
+        raise ConfigError(f"{path}: locking_days must be a whole number of days >= 0 (0: open-ended)")
+    return Account(fields["sid"], fields["campaign_id"], fields["campaign_name"], {str(k): v for k, v in trackers.items()},
+                   locking or None)
 
 
 def load_seed(folder: Path, account: Account, base: datetime) -> list[Action]:
@@ -73,6 +82,27 @@ def load_seed(folder: Path, account: Account, base: datetime) -> list[Action]:
         except ValueError as exc:
             raise ConfigError(f"{path}:{line}: {exc}") from None
     return actions
+
+
+def load_inquiries(folder: Path, account: Account, base: datetime, action_ids: Container[str]) -> list[Inquiry]:
+    """The seed's action inquiries (none without inquiries.csv); an ActionId must be one of `action_ids`."""
+    path = folder / "inquiries.csv"
+    if not path.is_file():
+        return []
+    found: list[Inquiry] = []
+    seen: set[str] = set()
+    for line, row in _rows(path, SEED_COLUMNS, "Id"):
+        try:
+            inquiry = make_inquiry(row, account, base)
+        except ValueError as exc:
+            raise ConfigError(f"{path}:{line}: {exc}") from None
+        if inquiry.Id in seen:
+            raise ConfigError(f"{path}:{line}: Id {inquiry.Id} is given twice")
+        if inquiry.ActionId and inquiry.ActionId not in action_ids:
+            raise ConfigError(f"{path}:{line}: ActionId {inquiry.ActionId} is not in actions.csv")
+        seen.add(inquiry.Id)
+        found.append(inquiry)
+    return found
 
 
 def _rows(path: Path, allowed: tuple[str, ...], key: str) -> list[tuple[int, dict[str, str]]]:

@@ -73,11 +73,19 @@ class Store:
         with self.lock:
             fields = dict(fields)
             if not fields.get("Id"):
-                self._serial += 1
-                fields["Id"] = f"1000.{self.account.campaign_id}.{self._serial}"
+                fields["Id"] = self.new_id()
             action = make_action(fields, list(items), self.account, self.now())
             self.load([action])
             return action.Id
+
+    def new_id(self) -> str:
+        """A fresh action Id (`1000.{CampaignId}.900001`, ...) that no action of the store has."""
+        with self.lock:
+            while True:
+                self._serial += 1
+                action_id = f"1000.{self.account.campaign_id}.{self._serial}"
+                if action_id not in self._by_id:
+                    return action_id
 
     # -- what the server uses -------------------------------------------------------------------
     def load(self, actions: Iterable[Action]) -> None:
