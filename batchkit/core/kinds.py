@@ -11,7 +11,9 @@ from functools import cache
 
 from batchkit.core.resources import load_toml
 
-KIND_IDS = ("order-modification", "order-reversal", "item-modification", "item-reversal", "reset")
+BATCH_KIND_IDS = ("order-modification", "order-reversal", "item-modification", "item-reversal", "reset")
+INQUIRY_RESOLUTION = "inquiry-resolution"  # the web app's bulk-resolution CSV: validated, never a batch (SPEC §6)
+KIND_IDS = (*BATCH_KIND_IDS, INQUIRY_RESOLUTION)  # what validate --kind and template take
 
 
 @dataclass(frozen=True)

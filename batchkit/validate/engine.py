@@ -12,7 +12,7 @@ import pandas as pd
 
 from batchkit.core.config import Config
 from batchkit.core.findings import FileReport, Finding, Report, finding
-from batchkit.core.kinds import Kind, get_kind, layout
+from batchkit.core.kinds import INQUIRY_RESOLUTION, Kind, get_kind, layout
 from batchkit.io.read import Table, read_table
 from batchkit.validate._pandera import pa
 from batchkit.validate.compile import Compiled, context, item_schema, record_schema
@@ -25,6 +25,7 @@ from batchkit.validate.header import (
     parse_header,
 )
 from batchkit.validate.prefilter import suspects
+from batchkit.validate.resolutions import check_resolutions
 from batchkit.validate.rules.registry import (
     RULES,
     _blank,
@@ -99,6 +100,10 @@ def validate_table(table: Table, config: Config, kind_id: str | None = None,
         fr.add(finding("BK011", f"cannot tell which kind this file is ({fr.kind_reason}): pass --kind or name "
                        "the kind in the file name, e.g. acme_order-reversals.csv", row=1, line=1))
         return fr, None, None
+    if found_kind == INQUIRY_RESOLUTION:  # the web app's bulk-resolution file: its own checks, no batch frames
+        fr.kind = found_kind
+        check_resolutions(table, fr)
+        return fr, None, None
     kind = get_kind(found_kind)
     fr.kind = kind.id
     usable, header_findings = check_header(columns, kind)
@@ -113,6 +118,12 @@ def validate_table(table: Table, config: Config, kind_id: str | None = None,
         _collect(item_schema(kind, present, config), frames.items, frames.locate_item, fr, ctx)
     _unread_differences(fr, table, columns)
     return fr, frames, kind
+
+
+def validate_resolution_table(table: Table, config: Config, max_samples: int | None = None) -> FileReport:
+    """A bulk-resolution table (a CSV read, or the review workbook's sheet: `Evidence: ...`/`Partner: ...`
+    columns are ignored) checked as kind inquiry-resolution, whatever its name and columns."""
+    return validate_table(table, config, INQUIRY_RESOLUTION, max_samples)[0]
 
 
 def _unread_differences(fr: FileReport, table: Table, columns: list[Column]) -> None:

@@ -1,4 +1,5 @@
-"""Header resolution: raw column names -> canonical fields and item groups; kind detection.
+"""Header resolution: raw column names -> canonical fields and item groups; kind detection (the five batch kinds,
+and inquiry-resolution: validate/inquiry.py).
 
 Header findings: BK005 duplicate, BK006 blank, BK007 unknown, BK008 missing, BK216 not allowed.
 """
@@ -13,6 +14,12 @@ import pandas as pd
 from batchkit.core.findings import Finding, finding
 from batchkit.core.kinds import Kind, layout
 from batchkit.core.names import kind_from_filename
+from batchkit.validate.inquiry import (
+    INQUIRY_RESOLUTION,
+    named_in,
+    resolution_columns_in,
+    says_resolutions,
+)
 
 _NUMBERED = re.compile(r"(.*?)\s*([0-9]+)")
 
@@ -57,8 +64,9 @@ def parse_header(header: list[str]) -> list[Column]:
 
 
 def looks_like_header(names: list[str]) -> bool:
-    """True when at least two cells name batch-file columns (a title line above the header names none)."""
-    return sum(1 for c in parse_header(names[:64]) if c.field) >= 2
+    """True when at least two cells name batch-file columns, or bulk-resolution columns (a title line above the
+    header names none)."""
+    return sum(1 for c in parse_header(names[:64]) if c.field) >= 2 or resolution_columns_in(names[:64]) >= 2
 
 
 def _runs(positions: list[int]) -> list[tuple[int, int]]:
@@ -146,6 +154,11 @@ def detect_kind(columns: list[Column], data: pd.DataFrame, path: str, given: str
     by_name = kind_from_filename(Path(path).name)
     if by_name:
         return by_name, f"from the file name ({by_name!r} in it)"
+    if named_in(path):
+        return INQUIRY_RESOLUTION, f"from the file name ({INQUIRY_RESOLUTION!r} in it)"
+    identifiers = any(c.field in layout().identifiers for c in columns)
+    if says_resolutions([c.raw for c in columns], identifiers):
+        return INQUIRY_RESOLUTION, "from the columns (Id and Resolution Status, no batch-file identifier)"
     return _kind_from_columns(columns, data)
 
 
