@@ -160,7 +160,8 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     bad, good, warned = tmp_path / "bad.csv", tmp_path / "good.csv", tmp_path / "warned.csv"
     bad.write_text(BAD)
     good.write_text(GOOD)
-    warned.write_text("Id,Resolution Status,Resolution Reason\n1,INCOMPLETE,Other\n")
+    warned.write_text("Id,Transaction Date,Resolution Status,Resolution Reason,Action Tracker\n"
+                      "1,2026-11-22,VALID,Other,2240\n")
     assert _run("validate", str(bad)).exit_code == 1
     assert _run("validate", str(good)).exit_code == 0
     assert _run("validate", str(warned)).exit_code == 0

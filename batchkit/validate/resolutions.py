@@ -124,7 +124,8 @@ def _status(res: Resolutions) -> None:
 
 
 def _reasons(res: Resolutions) -> None:
-    """BK602 DECLINED without a reason, BK603 a reason not one of the nine, BK604 a reason beside VALID/INCOMPLETE."""
+    """BK602 DECLINED without a reason, BK603 a reason not one of the nine, BK604 a reason beside VALID (INCOMPLETE
+    may give one: the API takes RejectReason with it, e.g. "Enquiry does not provide complete information ...")."""
     reason, column, meant = res.col("Resolution Reason"), res.raw("Resolution Reason"), _meant(res)
     given = ~_blank(reason)
     if meant is not None:
@@ -132,9 +133,9 @@ def _reasons(res: Resolutions) -> None:
                    else "add the Resolution Reason column and give one of the nine reasons")
         for i in _each(meant.eq("DECLINED") & ~given):
             res.add("BK602", i, column, f"DECLINED needs a Resolution Reason: {missing}", reason[i])
-        elsewhere = given & meant.isin(("VALID", "INCOMPLETE"))
+        elsewhere = given & meant.eq("VALID")
         for i in _each(elsewhere):
-            res.add("BK604", i, column, f"a Resolution Reason goes with DECLINED only: with {meant[i]} it is "
+            res.add("BK604", i, column, "a Resolution Reason goes with DECLINED or INCOMPLETE: with VALID it is "
                     "not used; leave it empty (put remarks in Resolution Notes)", reason[i])
         given &= ~elsewhere
     for i in _each(given & ~reason.isin(REASONS)):
