@@ -78,4 +78,14 @@ fi
 $bk results --format json >/dev/null || [ $? -eq 1 ]   # asked again: the stored verdicts, no request
 
 echo
-echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean; delivered to the drop and through the API; the platform's rejections shown at their rows)"
+echo "== 11. action inquiries: pull, decide each from the Shopify export and the mirror, review, resolve =="
+$bk inquiries pull -o "$out/inquiries.csv"
+$bk inquiries match "$out/inquiries.csv" --orders samples/shopify/orders_export.csv \
+    --config samples/shopify/batchkit.toml -o "$out/resolutions.csv" --review "$out/inquiries-review.xlsx"
+$bk validate "$out/resolutions.csv"
+$bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.toml --dry-run
+$bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.toml
+$bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.toml   # again: nothing is sent
+
+echo
+echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean; delivered to the drop and through the API; the platform's rejections shown at their rows; inquiries pulled, decided and resolved once)"

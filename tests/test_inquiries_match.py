@@ -248,7 +248,8 @@ def test_orders_preset_mapped_by_inquiries_columns(tmp_path: Path) -> None:
     with _stored_mirror(tmp_path, {"1000.1.9": "A9"}) as mirror:
         got = _decide(tmp_path, rows, ORDERS, "orders", mirror, MAPPING)
     assert {k: d.proposal.status for k, d in got.items()} == {
-        "1": "VALID", "2": "DECLINED", "3": "DECLINED", "4": "VALID", "5": "DECLINED", "6": "VALID", "7": "VALID"}
+        "1": "VALID", "2": "DECLINED", "3": "DECLINED", "4": "VALID", "5": "DECLINED", "6": "VALID",
+        "7": "DECLINED"}  # 7 claims A1 too: one order is credited once (rule 6)
     assert {got[k].proposal.reason for k in ("2", "3", "5")} == {NOT_COMPLETED}
     assert got["4"].proposal.sale_amount == "70.00" and got["4"].proposal.transaction_date == "2025-12-04"
     assert got["6"].proposal.sale_amount == "25"  # two rows of one order, added; JPY has no decimals
@@ -393,3 +394,18 @@ def test_today_defaults_and_deadline_past_is_urgent(tmp_path: Path) -> None:
     found = read_inquiries(_inquiries(tmp_path, [f"1,4636,1,#1060,,,UNTRACKED,{yesterday},,"]))
     got = decide(found, book, None, load_inquiry_settings(config))
     assert got[0].days_left == -1 and got[0].urgent
+
+
+def test_one_order_is_credited_once_when_several_partners_claim_it(tmp_path: Path, mirror: Mirror) -> None:
+    from batchkit.core.inquiry import OTHER_CHANNEL
+
+    rows = ["30,4636,1,#1060,2025-12-06,1700.00,UNTRACKED,,,UNRESOLVED",  # the amount differs from our records
+            "31,4636,2,#1060,2025-12-06,1500.00,UNTRACKED,,,UNRESOLVED",  # the amount matches: this one is VALID
+            "32,4636,3,#1060,2025-12-06,1500.00,UNTRACKED,,,UNRESOLVED"]
+    got = _decide(tmp_path, rows, SHOPIFY, "shopify", mirror)
+    assert {k: _status(d) for k, d in got.items()} == {"30": ("DECLINED", OTHER_CHANNEL), "31": ("VALID", ""),
+                                                        "32": ("DECLINED", OTHER_CHANNEL)}
+    assert any("also claimed by inquiry 30, 32" in n for n in got["31"].review_notes)
+    assert any("also claimed by inquiry 31 (proposed VALID)" in n for n in got["30"].review_notes)
+    single = _decide(tmp_path, rows[:1], SHOPIFY, "shopify", mirror)
+    assert _status(single["30"]) == ("VALID", "")  # alone, a differing amount is a note, not a decline

@@ -11,7 +11,9 @@ The rules, in this order (the first that applies decides):
    (its ActionId named);
 5. otherwise VALID, with [inquiries] action_tracker_id, the Transaction Date and the Sale Amount of the brand's
    records (a partial refund: the amount kept); a partner's TransactionAmount further than
-   [inquiries] amount_tolerance from it is noted for the reviewer.
+   [inquiries] amount_tolerance from it is noted for the reviewer;
+6. one order is credited once: of several inquiries VALID for the same order, the one whose amount matches
+   (else the first) stays VALID, the others are DECLINED "Another marketing channel was credited with the sale".
 
 Inquiries already resolved (VALID, DECLINED, INCOMPLETE) are counted, never proposed. Without a mirror rule 4
 cannot be applied: each inquiry it would have concerned says so, and so does the summary.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -29,6 +31,7 @@ from typing import Any, Protocol
 from batchkit.core.inquiry import (
     INCOMPLETE_INFO,
     NOT_COMPLETED,
+    OTHER_CHANNEL,
     STATUSES,
     TRACKED,
     UNTRACEABLE,
@@ -117,7 +120,39 @@ def decide(inquiries: Sequence[Inquiry], orders: OrderBook, mirror: ActionSource
            today: date | None = None, no_mirror: str = "no mirror of the account's actions") -> list[Decision]:
     """A Decision for each unresolved inquiry with a usable Id, in the file's order."""
     context = Context(orders, mirror, settings, today or date.today(), no_mirror)
-    return [decide_one(inquiry, context) for inquiry in inquiries if proposable(inquiry) is None]
+    return one_valid_per_order([decide_one(inquiry, context) for inquiry in inquiries if proposable(inquiry) is None],
+                               settings.amount_tolerance)
+
+
+def one_valid_per_order(decisions: list[Decision], tolerance: Decimal) -> list[Decision]:
+    """Rule 6: one order is credited once. When several inquiries would be VALID for the same order (partners
+    claiming one sale), the one whose claimed amount matches the records (else the first) stays VALID; the
+    others are DECLINED "Another marketing channel was credited with the sale", each noted for the reviewer."""
+    groups: dict[str, list[int]] = {}
+    for i, d in enumerate(decisions):
+        if d.proposal.status == "VALID" and d.order is not None:
+            groups.setdefault(d.order.order_id, []).append(i)
+    out = list(decisions)
+    for order_id, members in groups.items():
+        if len(members) < 2:
+            continue
+        keep = next((i for i in members if not _amount_notes_differ(decisions[i], tolerance)), members[0])
+        kept = decisions[keep].inquiry.id
+        others = [decisions[i].inquiry.id for i in members if i != keep]
+        out[keep] = replace(out[keep], review_notes=(*out[keep].review_notes, f"order {order_id} is also claimed by "
+                            f"inquiry {', '.join(others)} (proposed DECLINED): only one partner is credited"))
+        for i in members:
+            if i != keep:
+                out[i] = replace(out[i], proposal=Proposal("DECLINED", OTHER_CHANNEL, notes=f"Order {order_id} is "
+                                 "credited to another partner's inquiry"),
+                                 review_notes=(*out[i].review_notes, f"order {order_id} is also claimed by inquiry "
+                                               f"{kept} (proposed VALID): swap the two if this partner earned it"))
+    return out
+
+
+def _amount_notes_differ(d: Decision, tolerance: Decimal) -> bool:
+    return d.order is not None and any(n.startswith("partner claimed") for n in _amount_notes(d.inquiry, d.order,
+                                                                                               tolerance))
 
 
 def proposable(inquiry: Inquiry) -> str | None:
