@@ -51,12 +51,16 @@ if TYPE_CHECKING:
         LockBusy,
     )
     from batchkit.deliver.records import DeliveryResult
+    from batchkit.inquiries.pull import Pulled
+    from batchkit.inquiries.resolve import ResolveSummary
+    from batchkit.inquiries.run import MatchOutcome
     from batchkit.results.collect import Results
 
 __version__ = VERSION
 __all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryError", "DeliveryResult", "FileReport",
            "Finding", "InputError", "InvalidFiles", "LedgerError", "LockBusy", "Report", "Results", "UsageError",
-           "__version__", "SyncSummary", "build", "deliver", "load_config", "results", "sync_actions", "validate"]
+           "__version__", "SyncSummary", "build", "deliver", "load_config", "match_inquiries", "pull_inquiries",
+           "resolve_inquiries", "results", "sync_actions", "validate"]
 
 PathLike = str | os.PathLike[str]
 
@@ -186,3 +190,48 @@ def results(files: Iterable[PathLike] = (), config: Config | PathLike | None = N
 
     return results_for(_config(config), [Path(p) for p in files], since=since, wait=wait, budget=budget,
                        state_dir=state_dir, max_samples=max_samples)
+
+
+def pull_inquiries(out: PathLike, config: Config | PathLike | None = None, *, status: str | None = "UNRESOLVED",
+                   since: datetime | None = None, overwrite: bool = False) -> Pulled:
+    """The campaign's action inquiries (of `status`; None: all) into `out` (.csv or .xlsx), every field as text;
+    returns what was pulled (`inquiries`, `requests`, `by_status`). The account as for `sync_actions`."""
+    from batchkit.api.settings import api_settings
+    from batchkit.inquiries.pull import pull_inquiries as pull
+
+    return pull(api_settings(_config(config), {}, os.environ), Path(out), status=status, since=since,
+                overwrite=overwrite)
+
+
+def match_inquiries(inquiries: PathLike, orders: PathLike, out: PathLike, config: Config | PathLike | None = None,
+                    *, preset: str | None = None, review: PathLike | None = None,
+                    overwrite: bool = False) -> MatchOutcome:
+    """Decide every unresolved inquiry from the brand's export `orders` and the mirror; write the resolution CSV
+    `out` (and the review workbook). Returns the decisions and their summary (README "Action inquiries")."""
+    from batchkit.inquiries.run import match_files, open_actions
+
+    cfg = _config(config)
+    mirror, why = open_actions(cfg)
+    try:
+        return match_files(Path(inquiries), Path(orders), cfg, Path(out), preset, Path(review) if review else None,
+                           overwrite, mirror, why)
+    finally:
+        if mirror is not None:
+            mirror.close()
+
+
+def resolve_inquiries(path: PathLike, config: Config | PathLike | None = None, *,
+                      dry_run: bool = False) -> ResolveSummary:
+    """Send each resolution of `path` (a resolution CSV or the edited review XLSX) exactly once through the API;
+    raises InvalidFiles (nothing sent) or a DeliveryError (exit 3) when any is unknown, refused or not accepted."""
+    from batchkit.api.settings import api_settings
+    from batchkit.deliver.ledger import Ledger
+    from batchkit.inquiries.resolve import resolve_via_api
+
+    cfg = _config(config)
+    api = api_settings(cfg, {}, os.environ)
+    ledger = Ledger(api.state_dir)
+    try:
+        return resolve_via_api(Path(path), cfg, api, ledger, dry_run=dry_run)
+    finally:
+        ledger.close()

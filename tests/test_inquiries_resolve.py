@@ -218,3 +218,19 @@ def test_pull_match_review_resolve_from_the_command_line(box: Sandbox, tmp_path:
     again = runner.invoke(main, ["inquiries", "resolve", str(tmp_path / "review.xlsx"), "--config", str(config)],
                           env=env)
     assert again.exit_code == 0 and len(_puts(box)) == sent  # a second resolve sends nothing
+
+
+def test_the_library_pulls_matches_and_resolves(box: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import batchkit
+
+    for name, value in api_env(box.url, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    config = ROOT / "samples" / "shopify" / "batchkit.toml"
+    batchkit.sync_actions(config)
+    pulled = batchkit.pull_inquiries(tmp_path / "inquiries.csv", config)
+    assert pulled.inquiries == 8
+    outcome = batchkit.match_inquiries(tmp_path / "inquiries.csv", ROOT / "samples" / "shopify" / "orders_export.csv",
+                                       tmp_path / "resolutions.csv", config)
+    assert sum(d.proposal.status == "VALID" for d in outcome.decisions) == 1  # #1046, claimed twice: credited once
+    done = batchkit.resolve_inquiries(tmp_path / "resolutions.csv", config)
+    assert done.counts == {"sent": 8} and batchkit.resolve_inquiries(tmp_path / "resolutions.csv", config).requests == 0
