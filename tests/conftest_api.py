@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,20 @@ from batchkit.api.settings import ApiSettings
 from batchkit.sandbox import Sandbox
 
 SID, TOKEN, CAMPAIGN = "IRSANDBOXACME1", "tok-9f8e7d6c5b4a", "4636"
+START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # the sandbox tests' "now"
+
+
+class Clock:
+    """A clock the test moves (a sandbox's `now=`)."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @pytest.fixture

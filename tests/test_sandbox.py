@@ -17,12 +17,13 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from conftest_api import START, Clock
 
 from batchkit.core.errors import ConfigError
 from batchkit.sandbox import Sandbox, seed_dir
@@ -31,23 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN = "IRSANDBOXACME1", "tok"
 BASE = f"/Advertisers/{SID}"
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
-START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DISPOSITIONS = ["REJECTED", "CONS_INFO_INVALID", "CONS_ERROR", "CONS_FRAUD", "ITEM_RETURNED", "ITEM_OUT_OF_STOCK",
                 "ORDER_ERROR", "PUB_ACT_DISPUTE", "NOT_COMPLIANCE_TERMS", "MP_RETURNED", "OTHER",
                 "CREDITED_DIFFERENT_MP", "ADV_ACT_DISPUTE", "TEST_ACTION"]
 
-
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass

@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from conftest_api import START, Clock
 
 from batchkit.sandbox import Sandbox
 from batchkit.sandbox.model import render_date
@@ -23,7 +24,6 @@ from batchkit.sandbox.model import render_date
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN = "IRSANDBOXACME1", "tok"
 BASE = f"/Advertisers/{SID}"
-START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DOCUMENTED = {"ACTION_REF_NOT_FOUND", "ACTIONTERMS_NOT_FOUND", "ACTIONTRACKER_CAMPAIGN_MISMATCH",
               "ACTIONTRACKER_NOT_ACTIVE", "ACTIONTRACKER_NOT_FOUND", "BLACKLISTED_SOURCE_IP", "BLOCKED_BY_PROMOCODE",
               "CALL_DUPLICATE", "CALL_DURATION_TOO_SHORT", "CALL_FOR_CALL_PER_CONV_AT", "CALL_INCOMPLETE",
@@ -34,16 +34,6 @@ DOCUMENTED = {"ACTION_REF_NOT_FOUND", "ACTIONTERMS_NOT_FOUND", "ACTIONTRACKER_CA
 ORDER_MOD = "ActionId,OrderId,ActionTrackerId,Amount,CurrencyCode,CustomerStatus,Reason\n"
 ITEM_MOD = "ActionId,OrderId,ActionTrackerId,Sku,Amount,Quantity,Category,Reason,Sku2,Amount2,Quantity2,Category2,Reason2\n"
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest_api import START, Clock
 
 from batchkit.core.errors import ConfigError
 from batchkit.core.inquiry import FIELDS, REASONS
@@ -22,20 +23,9 @@ from batchkit.sandbox.model import render_date
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN, READER = "IRSANDBOXACME1", "tok", "read-only-tok"
 BASE = f"/Advertisers/{SID}"
-START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 NEWEST_FIRST = ["500007", "500006", "500001", "500002", "500004", "500003", "500005", "500008", "500010", "500009"]
 SERVED = {*FIELDS, "MediaPartnerName", "Currency", "Uri"}
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import errno
 import io
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -54,6 +56,29 @@ def stdout_broken() -> bool:
 
 
 out = write_stdout
+
+
+@contextmanager
+def told_failures(before: Callable[[], None] | None = None) -> Iterator[None]:
+    """Around a delivery: invalid files print their findings, a failed delivery one line per file (what happened
+    to each), then the error propagates to Command (its one line and exit code). `before` runs first (e.g. to
+    clear a progress line)."""
+    from batchkit.deliver.errors import DeliveryError, InvalidFiles
+    from batchkit.render.text import render_text
+
+    try:
+        yield
+    except InvalidFiles as exc:
+        if before:
+            before()
+        click.echo(render_text(exc.report, color=sys.stdout.isatty()))
+        raise
+    except DeliveryError as exc:
+        if before:
+            before()
+        for result in exc.results:
+            click.echo(result.describe())
+        raise
 
 
 class TerminalLine:

@@ -8,13 +8,12 @@ through the API"). Exit codes: 0 delivered or skipped, 1 invalid files (nothing 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, Command, TerminalLine
+from batchkit.cli.base import CONFIG_HELP, Command, TerminalLine, told_failures
 
 if TYPE_CHECKING:
     from batchkit.deliver.settings import DeliverySettings
@@ -49,12 +48,10 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
     from batchkit.core.config import load_config
     from batchkit.core.errors import UsageError
     from batchkit.deliver.delivery import deliver_files
-    from batchkit.deliver.errors import DeliveryError, InvalidFiles
     from batchkit.deliver.ledger import Ledger
     from batchkit.deliver.settings import API, resolve_settings
     from batchkit.deliver.targets import parse_destination
     from batchkit.jobs.preflight import preflight_check
-    from batchkit.render.text import render_text
 
     config = load_config(config_path)  # path flags stay text: an empty one is an error, never "."
     flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
@@ -70,14 +67,8 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
     check = preflight_check(config, lambda text: click.echo(text, err=True)) if preflight else None
     ledger = Ledger(settings.state_dir)
     try:
-        results = deliver_files(list(files), dest, settings, ledger, resend=resend, dry_run=dry_run, check=check)
-    except InvalidFiles as exc:
-        click.echo(render_text(exc.report, color=sys.stdout.isatty()))
-        raise
-    except DeliveryError as exc:
-        for result in exc.results:
-            click.echo(result.describe())
-        raise
+        with told_failures():
+            results = deliver_files(list(files), dest, settings, ledger, resend=resend, dry_run=dry_run, check=check)
     finally:
         ledger.close()
     for result in results:
@@ -88,7 +79,6 @@ def _via_api(files: list[Path], settings: DeliverySettings, flags: dict[str, str
              dry_run: bool, preflight: bool) -> None:
     """deliver --to api: one line per file, the plan's time with --dry-run, a progress line on a terminal."""
     from batchkit.api.settings import api_settings
-    from batchkit.deliver.errors import DeliveryError, InvalidFiles
     from batchkit.deliver.ledger import Ledger
     from batchkit.deliver.viaapi.send import (
         deliver_via_api,
@@ -96,7 +86,6 @@ def _via_api(files: list[Path], settings: DeliverySettings, flags: dict[str, str
         preview_via_api,
     )
     from batchkit.jobs.preflight import preflight_validated
-    from batchkit.render.text import render_text
 
     assert settings.config is not None
     api = api_settings(settings.config, flags, os.environ)
@@ -105,19 +94,12 @@ def _via_api(files: list[Path], settings: DeliverySettings, flags: dict[str, str
     check = preflight_validated(settings.config, say) if preflight else None
     ledger, bar = Ledger(settings.state_dir), _Bar()
     try:
-        if dry_run:
-            results, requests, hours, advice = preview_via_api(files, api, settings, ledger, check=check)
-        else:
-            results = deliver_via_api(files, api, settings, ledger, resend_unknown=resend_unknown, check=check,
-                                      progress=bar, notify=say)
-    except InvalidFiles as exc:
-        click.echo(render_text(exc.report, color=sys.stdout.isatty()))
-        raise
-    except DeliveryError as exc:
-        bar.done()
-        for result in exc.results:
-            click.echo(result.describe())
-        raise
+        with told_failures(before=bar.done):
+            if dry_run:
+                results, requests, hours, advice = preview_via_api(files, api, settings, ledger, check=check)
+            else:
+                results = deliver_via_api(files, api, settings, ledger, resend_unknown=resend_unknown, check=check,
+                                          progress=bar, notify=say)
     finally:
         ledger.close()
     bar.done()

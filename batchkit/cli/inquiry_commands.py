@@ -7,14 +7,13 @@ delivery failed (running again is safe: the ledger knows what was sent).
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from batchkit.cli.actions import api_options, load_api_settings, parse_date
-from batchkit.cli.base import Command, out
+from batchkit.cli.base import Command, out, told_failures
 
 
 def _say(text: str) -> None:
@@ -54,11 +53,9 @@ def pull(status: str, since: str | None, target: Path, force: bool, **params: An
 def resolve(file: Path, to: str, dry_run: bool, approvals: Path | None, force: bool, key_file: str | None,
             known_hosts: str | None, **params: Any) -> None:
     """Resolve the inquiries of FILE (a resolution CSV, or the edited review XLSX) exactly once."""
-    from batchkit.deliver.errors import DeliveryError, InvalidFiles
     from batchkit.deliver.ledger import Ledger
     from batchkit.deliver.settings import resolve_settings
     from batchkit.io.write import require_suffix
-    from batchkit.render.text import render_text
 
     if approvals is not None:
         require_suffix(approvals, ".csv", "--approvals")
@@ -67,17 +64,11 @@ def resolve(file: Path, to: str, dry_run: bool, approvals: Path | None, force: b
                                                        "state_dir": state_dir}, os.environ)
     ledger = Ledger(delivery.state_dir)
     try:
-        if delivery.to.strip() == "api":
-            _via_api(file, params, ledger, dry_run, approvals, force)
-        else:
-            _to_drop(file, delivery, ledger, dry_run)
-    except InvalidFiles as exc:
-        click.echo(render_text(exc.report, color=sys.stdout.isatty()))
-        raise
-    except DeliveryError as exc:
-        for result in exc.results:
-            click.echo(result.describe())
-        raise
+        with told_failures():
+            if delivery.to.strip() == "api":
+                _via_api(file, params, ledger, dry_run, approvals, force)
+            else:
+                _to_drop(file, delivery, ledger, dry_run)
     finally:
         ledger.close()
 

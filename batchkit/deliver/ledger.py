@@ -66,6 +66,7 @@ class Ledger:
         self.path = self.state_dir / DB_NAME
         self.lock_path = self.state_dir / LOCK_NAME
         self._db: sqlite3.Connection | None = None
+        self._ensured: set[str] = set()
 
     def _conn(self, create: bool = True) -> sqlite3.Connection | None:
         if self._db is None:
@@ -149,6 +150,7 @@ class Ledger:
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._ensured.clear()
 
     @contextmanager
     def locked(self, wait: float = 30.0) -> Iterator[None]:
@@ -185,18 +187,26 @@ class Ledger:
             return [cur.lastrowid] if sql.startswith("INSERT") else cur.fetchall()
         return self._guarded(work)
 
-    def query(self, sql: str, args: tuple[Any, ...] = (), create: bool = True) -> list[Any]:
+    def query(self, sql: str, args: tuple[Any, ...] = (), create: bool = True, schema: str | None = None) -> list[Any]:
         """One SQL statement on the ledger (guarded: errors are LedgerErrors), for the tables other parts keep
-        here (the API's per-record book, the platform's verdicts): its rows, or [lastrowid] for an INSERT."""
+        here (the API's per-record book, the platform's verdicts, inquiries): its rows, or [lastrowid] for an
+        INSERT. `schema`: that part's tables, created first if they are not there yet."""
+        if schema is not None:
+            self.ensure(schema)
         return self._rows(sql, args, create)
 
     def ensure(self, schema: str) -> None:
-        """Create a part's own tables in the ledger if they are not there yet (CREATE ... IF NOT EXISTS)."""
+        """Create a part's own tables in the ledger if they are not there yet (CREATE ... IF NOT EXISTS; once
+        per open ledger)."""
+        if schema in self._ensured and self._db is not None:
+            return
+
         def work() -> None:
             db = self._conn()
             assert db is not None
             db.executescript(schema)
         self._guarded(work)
+        self._ensured.add(schema)
 
     def exists(self) -> bool:
         """Whether the ledger file exists (nothing was ever delivered from this state directory if not)."""

@@ -70,13 +70,9 @@ class InquiryBook:
 
     def __init__(self, ledger: Ledger, account: str = "") -> None:
         self.ledger, self.account = ledger, account
-        self._ready = False
 
     def _q(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        if not self._ready:
-            self.ledger.ensure(SCHEMA)
-            self._ready = True
-        return self.ledger.query(sql, args)
+        return self.ledger.query(sql, args, schema=SCHEMA)
 
     def seen(self, statuses: list[tuple[str, str, str]]) -> None:
         """Record each inquiry's (Id, ResolutionStatus, OrderId) as read now."""

@@ -105,13 +105,9 @@ class Verdicts:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._ready = False
 
     def _q(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        if not self._ready:
-            self.ledger.ensure(SCHEMA)
-            self._ready = True
-        return self.ledger.query(sql, args)
+        return self.ledger.query(sql, args, schema=SCHEMA)
 
     def files(self) -> dict[int, FileVerdict]:
         """Every file verdict, by delivery id."""
