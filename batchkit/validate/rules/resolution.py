@@ -15,6 +15,7 @@ from functools import lru_cache
 from batchkit.core.inquiry import REASONS, RESOLUTIONS
 from batchkit.core.money import quantize
 from batchkit.validate.rules.registry import FLOAT_TAIL, FORMULA, SCIENTIFIC, TRACKER_ID
+from batchkit.validate.rules.values import amount_problem
 
 WHOLE = re.compile(r"[0-9]+")
 TRACKER = re.compile(TRACKER_ID)
@@ -176,21 +177,14 @@ def is_amount(value: str) -> bool:
 
 
 def amount_message(column: str, value: str) -> str:
+    """Why a Final Payout or Sale Amount is not a plain decimal (negative and over-precise ones included)."""
     v = value.strip()
-    plain = re.fullmatch(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+", v.lstrip("-"))
-    if v != value:
-        return f"{column} {value!r} has spaces around it: write {v!r}"
+    plain = v == value and re.fullmatch(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+", v.lstrip("-"))
     if v.startswith("-") and plain:
         return f"{column} {value!r} is negative: a payout or sale amount is 0 or more"
     if plain:
         return f"{column} {value!r} has more than 2 decimal places: round it to cents ({_rounded(v)})"
-    if re.search(r"[$€£¥₹]|[A-Za-z]{3}", v):
-        return f"{column} {value!r} carries a currency sign or code: write the number only (e.g. 59.97)"
-    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", v):
-        return f"{column} {value!r} has a thousands separator: write {v.replace(',', '')}"
-    if re.fullmatch(r"[0-9]+,[0-9]{1,2}", v):
-        return f"{column} {value!r} uses a decimal comma: write {v.replace(',', '.')}"
-    return f"{column} {value!r} is not a plain decimal: write digits with a dot and up to 2 decimals (e.g. 59.97)"
+    return amount_problem(column, value)
 
 
 def _rounded(text: str) -> str:

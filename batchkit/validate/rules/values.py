@@ -22,22 +22,29 @@ from batchkit.validate.rules.registry import (
 
 # Amounts ---------------------------------------------------------------------------------------
 def _amount_message(value: str, ctx: dict[str, Any]) -> str:
+    return amount_problem("Amount", value, "put the currency in CurrencyCode")
+
+
+def amount_problem(column: str, value: str, currency_hint: str = "") -> str:
+    """Why `value` is not a plain decimal amount, in one sentence naming `column` (batch files' Amount, a
+    resolution file's Final Payout or Sale Amount)."""
     v = value.strip()
     if v != value:
-        return f"Amount {value!r} has spaces around it: write {v!r}"
+        return f"{column} {value!r} has spaces around it: write {v!r}"
     if v.lower().lstrip("+-") in {"nan", "inf", "infinity", "true", "false", "null", "none"} or v.startswith("#"):
-        return f"Amount {value!r} is not a number (a spreadsheet or program value): write the amount, e.g. 59.97"
+        return f"{column} {value!r} is not a number (a spreadsheet or program value): write the amount, e.g. 59.97"
     if any(c.isdigit() and not c.isascii() for c in v):
-        return f"Amount {value!r} uses non-ASCII digits (e.g. full-width): retype them as 0-9"
+        return f"{column} {value!r} uses non-ASCII digits (e.g. full-width): retype them as 0-9"
     if re.search(r"[$€£¥₹]|[A-Za-z]{3}", v):
-        return f"Amount {value!r} carries a currency sign or code: write the number only (put the currency in CurrencyCode)"
+        hint = f" ({currency_hint})" if currency_hint else " (e.g. 59.97)"
+        return f"{column} {value!r} carries a currency sign or code: write the number only{hint}"
     if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", v):
-        return f"Amount {value!r} has a thousands separator: write {v.replace(',', '')}"
+        return f"{column} {value!r} has a thousands separator: write {v.replace(',', '')}"
     if re.fullmatch(r"[0-9]+,[0-9]{1,2}", v):
-        return f"Amount {value!r} uses a decimal comma: write {v.replace(',', '.')}"
+        return f"{column} {value!r} uses a decimal comma: write {v.replace(',', '.')}"
     if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+,[0-9]+", v):
-        return f"Amount {value!r} uses European separators: write {v.replace('.', '').replace(',', '.')}"
-    return f"Amount {value!r} is not a number: write digits with a dot and up to 2 decimals (e.g. 59.97)"
+        return f"{column} {value!r} uses European separators: write {v.replace('.', '').replace(',', '.')}"
+    return f"{column} {value!r} is not a number: write digits with a dot and up to 2 decimals (e.g. 59.97)"
 
 
 @rule("BK201", message=_amount_message)
