@@ -809,7 +809,7 @@ def test_the_command_serves_until_sigterm_and_exits_0(tmp_path: Path, given: boo
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        match = re.fullmatch(r"sandbox: (http://127\.0\.0\.1:\d+) \(account IRSANDBOXACME1, campaign 4636, 33 actions\); "
+        match = re.fullmatch(r"sandbox: (http://127\.0\.0\.1:\d+) \(account IRSANDBOXACME1, campaign 4636, 33 actions, 10 inquiries\); "
                              r"export BATCHKIT_API_URL=(\S+) IMPACT_ACCOUNT_SID=IRSANDBOXACME1\n", line)
         assert match and match.group(1) == match.group(2), line
         token, printed = "cli-token", line

@@ -68,7 +68,8 @@ def sandbox(port: int, data: Path | None, rate: str, generate: int, process_seco
         raise
     watching = "" if drop is None else (f"; watching {drop} for batch files, ErrorDetails Line 1 = "
                                         f"{'the header' if line_counts_header else 'the first record'}")
-    out(f"sandbox: {url} (account {account.sid}, campaign {account.campaign_id}, {len(box.store)} actions{watching}); "
+    out(f"sandbox: {url} (account {account.sid}, campaign {account.campaign_id}, {len(box.store)} actions, "
+        f"{len(box.inquiries)} inquiries{watching}); "
         f"export BATCHKIT_API_URL={url} IMPACT_ACCOUNT_SID={account.sid}")
     if made_up:
         out(f"export IMPACT_AUTH_TOKEN={token}")
