@@ -17,7 +17,7 @@ from batchkit.cli.base import CONFIG_HELP, Command, TerminalLine, told_failures
 
 if TYPE_CHECKING:
     from batchkit.deliver.settings import DeliverySettings
-    from batchkit.deliver.viaapi.send import ApiProgress
+    from batchkit.deliver.viaapi.run import ApiProgress
 
 
 @click.command("deliver", cls=Command)
