@@ -232,3 +232,30 @@ def test_without_file_the_rows_are_placed_from_the_file_the_delivery_sent(dropbo
     fresh.query("DELETE FROM verdict_copies")
     again = collect(fresh, _asking(settings))
     assert {f.row for f in again.report.files[0].findings()} == {None}  # not the same content: Lines only
+
+
+def test_the_request_budget_comes_from_api_results_budget(sandbox, tmp_path: Path) -> None:  # noqa: F811
+    from batchkit.api.settings import api_number
+    from batchkit.core.config import load_config
+    from batchkit.core.errors import ConfigError
+
+    (tmp_path / "batchkit.toml").write_text("[api]\nresults_budget = 7\n")
+    assert api_number(load_config(tmp_path / "batchkit.toml"), "results_budget") == 7
+    assert api_number(load_config(None, cwd=tmp_path / "nowhere"), "results_budget") == 200
+    (tmp_path / "batchkit.toml").write_text("[api]\nresults_budget = -1\n")
+    with pytest.raises(ConfigError, match="results_budget"):
+        api_number(load_config(tmp_path / "batchkit.toml"), "results_budget")
+
+
+def test_results_for_spends_at_most_the_configured_budget(dropbox, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchkit.core.config import load_config
+    from batchkit.results.run import results_for
+
+    path, settings = _drop_delivery(dropbox, tmp_path)
+    (tmp_path / "batchkit.toml").write_text(f'[api]\nresults_budget = 1\nstate_dir = "{settings.state_dir}"\n')
+    env = {"BATCHKIT_API_URL": dropbox.url, "IMPACT_ACCOUNT_SID": SID, "IMPACT_AUTH_TOKEN": TOKEN,
+           "BATCHKIT_CAMPAIGN_ID": "4636", "BATCHKIT_STATE_DIR": str(settings.state_dir)}
+    got = results_for(load_config(tmp_path / "batchkit.toml"), [path], env=env)
+    assert got.requests == 1 and any(f.code == "BK802" for f in got.report.files[0].findings())
+    assert results_for(load_config(tmp_path / "batchkit.toml"), [path], budget=5, env=env).tallies[0].rejected == 2

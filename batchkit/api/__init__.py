@@ -15,5 +15,5 @@ _NUMBER = Key((int, float), "a number")
 SECTION = declare(Section("api", {
     "url": _TEXT, "account_sid": _TEXT, "campaign_id": Key((str, int), "a string or an integer"),
     "requests_per_hour": _INT, "timeout": _NUMBER, "sync_days": _INT, "page_size": _INT, "retries": _INT,
-    "state_dir": _TEXT, "max_age": _NUMBER, "preflight_budget": _INT, "settle_seconds": _NUMBER,
-    "max_hours": _NUMBER}))
+    "state_dir": _TEXT, "max_age": _NUMBER, "preflight_budget": _INT, "results_budget": _INT,
+    "settle_seconds": _NUMBER, "max_hours": _NUMBER}))

@@ -27,7 +27,7 @@ _ENV = {"url": "BATCHKIT_API_URL", "account_sid": "IMPACT_ACCOUNT_SID", "campaig
 _RANGES = {  # key: (default, lowest, highest)
     "requests_per_hour": (1000, 1, 100_000), "timeout": (30.0, 0.001, 3600), "sync_days": (90, 1, 3 * 365),
     "page_size": (20_000, 2000, 20_000), "retries": (4, 0, 20), "max_age": (3600.0, 0, 366 * 86400),
-    "preflight_budget": (200, 0, 100_000), "settle_seconds": (900.0, 0, 30 * 86400), "max_hours": (2.0, 0, 1000)}
+    "preflight_budget": (200, 0, 100_000), "results_budget": (200, 0, 100_000), "settle_seconds": (900.0, 0, 30 * 86400), "max_hours": (2.0, 0, 1000)}
 _SECRET_WORDS = ("token", "pass", "secret", "auth")
 
 
@@ -47,6 +47,7 @@ class ApiSettings:
     state_dir: Path = field(default_factory=default_state_dir)
     max_age: float = 3600.0
     preflight_budget: int = 200
+    results_budget: int = 200
     settle_seconds: float = 900.0
     max_hours: float = 2.0
     backoff: float = 1.0
@@ -91,6 +92,13 @@ def _api_table(config: Config) -> dict[str, Any]:
         if value is not None and (not math.isfinite(value) or not low <= value <= high):
             raise ConfigError(f"{where}: [api] {key} must be between {low:,} and {high:,} (got {value!r})")
     return table
+
+
+def api_number(config: Config, key: str) -> Any:
+    """One of [api]'s numbers (checked; its default when the file does not set it), without needing an account:
+    e.g. results' request budget when every verdict is already known."""
+    default = _RANGES[key][0]
+    return type(default)(_api_table(config).get(key, default))
 
 
 def check_url(url: str, origin: str) -> str:

@@ -26,7 +26,8 @@ from batchkit.cli.validate import FORMATS, _emit
 @click.option("--wait", type=click.FloatRange(0, 86400), default=None, metavar="SECONDS",
               help="Ask again until every verdict is in or SECONDS have passed (default 0: ask once).")
 @click.option("--budget", type=click.IntRange(0, 100_000), default=None, metavar="N",
-              help="Requests this call may make (default 200); what is left over is asked next time.")
+              help="Requests this call may make (default [api] results_budget, 200); what is left over is asked "
+              "next time.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: text; github when GITHUB_ACTIONS=true).")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,

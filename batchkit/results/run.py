@@ -9,12 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from batchkit.api.settings import api_settings
+from batchkit.api.settings import api_number, api_settings
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError
 from batchkit.deliver.ledger import Ledger
 from batchkit.deliver.settings import resolve_settings
-from batchkit.results.collect import BUDGET, Asking, Results, collect
+from batchkit.results.collect import Asking, Results, collect
 
 
 def archive_of(config: Config) -> Path | None:
@@ -36,7 +36,7 @@ def results_for(config: Config, files: list[Path] | None = None, *, since: datet
         raise ConfigError(f"no ledger in {ledger_dir}: nothing was delivered from this state directory "
                           "(set --state-dir, BATCHKIT_STATE_DIR or [deliver] state_dir)")
     asking = Asking(lambda: api_settings(config, dict(api_flags or {}), env),
-                    BUDGET if budget is None else budget, wait or 0.0, notify=notify)
+                    api_number(config, "results_budget") if budget is None else budget, wait or 0.0, notify=notify)
     ledger = Ledger(ledger_dir)
     try:
         return collect(ledger, asking, files, since, archive_of(config), max_samples)
