@@ -142,30 +142,32 @@ def _reasons(res: Resolutions) -> None:
         res.add("BK603", i, column, values.reason_message(reason[i]), reason[i])
 
 
+def _needed_by_valid(res: Resolutions, name: str, missing: tuple[str, str], bad: tuple[str, Callable[[str], str]],
+                     ok: Callable[[pd.Series], pd.Series]) -> None:
+    """A column VALID needs: `missing` (code, what it is) on a VALID row without it, `bad` (code, message) on a
+    value `ok` refuses."""
+    values_, column, meant = res.col(name), res.raw(name), _meant(res)
+    given = ~_blank(values_)
+    if meant is not None:
+        absent = "" if name in res.columns else f": add the {name} column"
+        for i in _each(meant.eq("VALID") & ~given):
+            res.add(missing[0], i, column, f"VALID needs {missing[1]}{absent}", values_[i])
+    for i in _each(given & ~ok(values_).fillna(False).astype(bool)):
+        res.add(bad[0], i, column, bad[1](values_[i]), values_[i])
+
+
 def _tracker(res: Resolutions) -> None:
     """BK605 VALID without an Action Tracker, BK606 one that is not a positive whole number."""
-    tracker, column, meant = res.col("Action Tracker"), res.raw("Action Tracker"), _meant(res)
-    given = ~_blank(tracker)
-    if meant is not None:
-        absent = "" if "Action Tracker" in res.columns else ": add the Action Tracker column"
-        for i in _each(meant.eq("VALID") & ~given):
-            res.add("BK605", i, column, "VALID needs an Action Tracker, the event type id the accepted inquiry's "
-                    f"new action gets (e.g. 2240){absent}", tracker[i])
-    for i in _each(given & ~tracker.str.fullmatch(values.TRACKER.pattern).fillna(False).astype(bool)):
-        res.add("BK606", i, column, values.tracker_message(tracker[i]), tracker[i])
+    _needed_by_valid(res, "Action Tracker", ("BK605", "an Action Tracker, the event type id the accepted inquiry's "
+                     "new action gets (e.g. 2240)"), ("BK606", values.tracker_message),
+                     lambda s: s.str.fullmatch(values.TRACKER.pattern))
 
 
 def _date(res: Resolutions) -> None:
     """BK607 VALID without a Transaction Date, BK608 one that is not a date."""
-    date, column, meant = res.col("Transaction Date"), res.raw("Transaction Date"), _meant(res)
-    given = ~_blank(date)
-    if meant is not None:
-        absent = "" if "Transaction Date" in res.columns else ": add the Transaction Date column"
-        for i in _each(meant.eq("VALID") & ~given):
-            res.add("BK607", i, column, "VALID needs a Transaction Date (YYYY-MM-DD), the date the order was "
-                    f"placed: the new action is reported at it{absent}", date[i])
-    for i in _each(given & ~date.map(values.is_date).astype(bool)):
-        res.add("BK608", i, column, values.date_message(date[i]), date[i])
+    _needed_by_valid(res, "Transaction Date", ("BK607", "a Transaction Date (YYYY-MM-DD), the date the order was "
+                     "placed: the new action is reported at it"), ("BK608", values.date_message),
+                     lambda s: s.map(values.is_date))
 
 
 def _ids(res: Resolutions) -> None:

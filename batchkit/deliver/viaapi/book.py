@@ -86,15 +86,15 @@ class RecordBook:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._ready = False
 
     def _q(self, sql: str, args: tuple[Any, ...] = (), create: bool = True) -> list[Any]:
-        if not self._ready and create:
-            self.ledger.ensure(SCHEMA)
-            self._ready = True
-        if not create and not self._ready and not self._has_table():
+        """A statement on the book; a read (`create` False) of a ledger without the table finds nothing and
+        creates nothing (a dry run writes no file)."""
+        if create:
+            return self.ledger.query(sql, args, schema=SCHEMA)
+        if not self._has_table():
             return []
-        return self.ledger.query(sql, args, create)
+        return self.ledger.query(sql, args, create=False)
 
     def _has_table(self) -> bool:
         if not self.ledger.exists():
