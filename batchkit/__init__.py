@@ -23,17 +23,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# The capability packages come first: a later first import of batchkit.validate.* would otherwise
+# The capability packages come first: a later first import of batchkit.validation.* would otherwise
 # rebind the name `validate` below to the package. Their faces are light (no pandas, click or
 # paramiko) and declare their batchkit.toml sections ([build], [deliver], [run]), so every section
 # is known before any configuration is loaded.
 from batchkit import api as _api_package  # noqa: F401
-from batchkit import build as _build_package  # noqa: F401
-from batchkit import deliver as _deliver_package  # noqa: F401
+from batchkit import builder as _build_package  # noqa: F401
+from batchkit import delivery as _deliver_package  # noqa: F401
 from batchkit import inquiries as _inquiries_package  # noqa: F401
 from batchkit import jobs as _jobs_package  # noqa: F401
-from batchkit import results as _results_package  # noqa: F401
-from batchkit import validate as _validate_package  # noqa: F401
+from batchkit import verdicts as _results_package  # noqa: F401
+from batchkit import validation as _validate_package  # noqa: F401
 from batchkit.core.errors import BatchkitError, ConfigError, InputError, UsageError
 from batchkit.core.version import VERSION
 
@@ -41,37 +41,40 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from batchkit.api.sync import SyncSummary
-    from batchkit.build.pipeline import BuildOutcome
+    from batchkit.builder.pipeline import BuildOutcome
     from batchkit.core.config import Config
     from batchkit.core.findings import FileReport, Finding, Report
-    from batchkit.deliver.errors import (
+    from batchkit.delivery.errors import (
         DeliveryError,
         InvalidFiles,
         LedgerError,
+        RefusedWrites,
         LockBusy,
     )
-    from batchkit.deliver.records import DeliveryResult
+    from batchkit.delivery.records import DeliveryResult
     from batchkit.inquiries.pull import Pulled
     from batchkit.inquiries.resolve import ResolveSummary
     from batchkit.inquiries.run import MatchOutcome
-    from batchkit.results.collect import Results
+    from batchkit.state.status import Status
+    from batchkit.verdicts.collect import Results
 
 __version__ = VERSION
 __all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryError", "DeliveryResult", "FileReport",
            "Finding", "InputError", "InvalidFiles", "LedgerError", "LockBusy", "Report", "Results", "UsageError",
            "__version__", "SyncSummary", "build", "deliver", "load_config", "match_inquiries", "pull_inquiries",
-           "resolve_inquiries", "results", "sync_actions", "validate"]
+           "resolve_inquiries", "results", "RefusedWrites", "status", "sync_actions", "validate"]
 
 PathLike = str | os.PathLike[str]
 
 
 _LAZY = {  # imported on first use, so that `import batchkit` stays cheap
-    "BuildOutcome": "batchkit.build.pipeline", "Config": "batchkit.core.config",
+    "BuildOutcome": "batchkit.builder.pipeline", "Config": "batchkit.core.config",
     "FileReport": "batchkit.core.findings", "Finding": "batchkit.core.findings", "Report": "batchkit.core.findings",
-    "DeliveryError": "batchkit.deliver.errors", "InvalidFiles": "batchkit.deliver.errors",
-    "LedgerError": "batchkit.deliver.errors", "LockBusy": "batchkit.deliver.errors",
-    "DeliveryResult": "batchkit.deliver.records", "SyncSummary": "batchkit.api.sync",
-    "Results": "batchkit.results.collect",
+    "DeliveryError": "batchkit.delivery.errors", "InvalidFiles": "batchkit.delivery.errors",
+    "RefusedWrites": "batchkit.delivery.errors",
+    "LedgerError": "batchkit.state.errors", "LockBusy": "batchkit.state.errors",
+    "DeliveryResult": "batchkit.delivery.records", "SyncSummary": "batchkit.api.sync",
+    "Results": "batchkit.verdicts.collect",
 }
 
 
@@ -105,7 +108,7 @@ def validate(paths: Iterable[PathLike], config: Config | PathLike | None = None,
     every record is also checked against the account's actions (BK701-BK710; the mirror is brought up to
     date first unless `offline`; IMPACT_* / BATCHKIT_* variables and [api] say which account).
     """
-    from batchkit.validate.engine import validate_paths
+    from batchkit.validation.engine import validate_paths
 
     names, cfg = [os.fspath(p) for p in paths], _config(config)
     if not preflight:
@@ -136,8 +139,8 @@ def build(export: PathLike, out_dir: PathLike, config: Config | PathLike | None 
     validation of the files built (`output_report`) and what was written (`written`); `ok` is False
     when either report has errors.
     """
-    from batchkit.build.pipeline import build_files
-    from batchkit.build.settings import load_build_settings
+    from batchkit.builder.pipeline import build_files
+    from batchkit.builder.settings import load_build_settings
 
     cfg = _config(config)
     settings = load_build_settings(cfg, preset, action_tracker_id, prefix)
@@ -148,31 +151,25 @@ def deliver(paths: Iterable[PathLike], to: str | None = None, config: Config | P
             state_dir: str | None = None, key_file: str | None = None, known_hosts: str | None = None,
             resend: bool = False, dry_run: bool = False, resend_unknown: bool = False) -> list[DeliveryResult]:
     """Validate, then deliver each file exactly once to `to` (a folder, sftp://user@host[:port]/dir, or "api":
-    each record through impact.com's API, exactly once; `resend_unknown` sends again records whose answer was
-    lost and whose change does not show).
+    each record through impact.com's API), keyed by the changes the records make: what reached impact.com earlier,
+    from any file and through either channel, is not sent again unless `resend`; `resend_unknown` (the API) sends
+    again the records whose outcome is unknown.
 
     Unset options come from BATCHKIT_* variables, then [deliver] in batchkit.toml, then defaults.
-    Raises InvalidFiles (nothing sent) or a DeliveryError whose `results` say what happened to each file.
+    Raises InvalidFiles (nothing sent), RefusedWrites (exit 1: impact.com refused records) or a DeliveryError
+    (exit 3) whose `results` say what happened to each file.
     """
-    from batchkit.deliver.delivery import deliver_files
-    from batchkit.deliver.ledger import Ledger
-    from batchkit.deliver.settings import API, resolve_settings
-    from batchkit.deliver.targets import parse_destination
+    from batchkit.delivery.channels import deliver_paths, destination_of
+    from batchkit.delivery.settings import resolve_settings
+    from batchkit.state.ledger import Ledger
 
     flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
-    cfg = _config(config)
-    settings = resolve_settings(cfg, flags, os.environ)
+    settings = resolve_settings(_config(config), flags, os.environ)
+    dest = destination_of(settings)
     ledger = Ledger(settings.state_dir)
-    files = [Path(p) for p in paths]
     try:
-        if settings.to.strip() == API:
-            from batchkit.api.settings import api_settings
-            from batchkit.deliver.viaapi.send import deliver_via_api
-
-            api = api_settings(cfg, {"state_dir": state_dir}, os.environ)
-            return deliver_via_api(files, api, settings, ledger, resend_unknown=resend_unknown, dry_run=dry_run)
-        return deliver_files(files, parse_destination(settings.to), settings, ledger, resend=resend,
-                             dry_run=dry_run)
+        return deliver_paths([Path(p) for p in paths], dest, settings, ledger, resend=resend,
+                             resend_unknown=resend_unknown, dry_run=dry_run)
     finally:
         ledger.close()
 
@@ -186,7 +183,7 @@ def results(files: Iterable[PathLike] = (), config: Config | PathLike | None = N
     in the ledger, so asking again costs no requests. `Results.report` holds BK801 (rejected) and BK802 (no
     verdict yet) findings in the usual Report shape; `Results.tallies` the records accepted, rejected and
     pending per delivery. The account comes from IMPACT_* / BATCHKIT_* variables, then [api]."""
-    from batchkit.results.run import results_for
+    from batchkit.verdicts.run import results_for
 
     return results_for(_config(config), [Path(p) for p in files], since=since, wait=wait, budget=budget,
                        state_dir=state_dir, max_samples=max_samples)
@@ -220,18 +217,36 @@ def match_inquiries(inquiries: PathLike, orders: PathLike, out: PathLike, config
             mirror.close()
 
 
-def resolve_inquiries(path: PathLike, config: Config | PathLike | None = None, *,
-                      dry_run: bool = False) -> ResolveSummary:
-    """Send each resolution of `path` (a resolution CSV or the edited review XLSX) exactly once through the API;
-    raises InvalidFiles (nothing sent) or a DeliveryError (exit 3) when any is unknown, refused or not accepted."""
+def resolve_inquiries(path: PathLike, config: Config | PathLike | None = None, *, dry_run: bool = False,
+                      resend_unknown: bool = False) -> ResolveSummary:
+    """Send each resolution of `path` (a resolution CSV or the edited review XLSX) exactly once through the API,
+    journaled by change (a row fixed after a refusal is a new change, and is sent); raises InvalidFiles (nothing
+    sent), RefusedWrites (exit 1) when impact.com refused one, or a DeliveryError (exit 3) when one is unknown or
+    not sent (`resend_unknown` sends those again: check them on impact.com first)."""
     from batchkit.api.settings import api_settings
-    from batchkit.deliver.ledger import Ledger
     from batchkit.inquiries.resolve import resolve_via_api
+    from batchkit.state.ledger import Ledger
 
     cfg = _config(config)
     api = api_settings(cfg, {}, os.environ)
     ledger = Ledger(api.state_dir)
     try:
-        return resolve_via_api(Path(path), cfg, api, ledger, dry_run=dry_run)
+        return resolve_via_api(Path(path), cfg, api, ledger, dry_run=dry_run, resend_unknown=resend_unknown)
+    finally:
+        ledger.close()
+
+
+def status(config: Config | PathLike | None = None, *, state_dir: str | None = None,
+           last: int | None = 20) -> Status:
+    """What the journal holds: the `last` file deliveries (None: all) and every write that needs a person (refused,
+    with impact.com's reason; unknown, since when); `Status.exit_code` is the CLI's (1 refused, 3 unknown)."""
+    from batchkit.state.folder import resolve_state_dir
+    from batchkit.state.ledger import Ledger
+    from batchkit.state.status import summarise
+
+    ledger = Ledger(resolve_state_dir(_config(config), state_dir, os.environ))
+    try:
+        ledger.check()
+        return summarise(ledger, last)
     finally:
         ledger.close()

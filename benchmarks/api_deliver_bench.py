@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from batchkit.api.settings import ApiSettings  # noqa: E402
 from batchkit.core.config import load_config  # noqa: E402
-from batchkit.deliver.ledger import Ledger  # noqa: E402
-from batchkit.deliver.settings import DeliverySettings  # noqa: E402
-from batchkit.deliver.viaapi.send import deliver_via_api  # noqa: E402
+from batchkit.state.ledger import Ledger  # noqa: E402
+from batchkit.delivery.settings import DeliverySettings  # noqa: E402
+from batchkit.delivery.viaapi.send import deliver_via_api  # noqa: E402
 
 SID, TOKEN, CAMPAIGN = "IRSANDBOXACME1", "bench-token", "4636"
 

@@ -6,7 +6,8 @@ Generates a valid ~100 MB order-modification batch file under benchmarks/work/, 
 (timed and reported on its own), starts an OpenSSH sshd on 127.0.0.1 exactly as the tests do
 (tests/sshd.py), then alternates, `--rounds` times:
 
-  batchkit   deliver_files() with the validation report already made: local sha256, ledger,
+  batchkit   deliver_files() with the files already prepared (validated, each record's change planned): the
+             journal of the records (one row per change), local sha256, ledger,
              connect + host key check + login, pipelined upload to .NAME.part, size check, posix-rename
   sftp       `sftp -b BATCH -i KEY -o UserKnownHostsFile=KH -P PORT user@127.0.0.1` (put), wall time
 
@@ -33,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 from sshd import SshServer, sshd_missing_reason, start_sshd  # noqa: E402
 
 from batchkit.core.config import load_config  # noqa: E402
-from batchkit.core.findings import Report  # noqa: E402
-from batchkit.deliver.delivery import check_files, deliver_files, sha256_file  # noqa: E402
-from batchkit.deliver.ledger import Ledger  # noqa: E402
-from batchkit.deliver.settings import DeliverySettings
-from batchkit.deliver.targets import parse_destination
+from batchkit.delivery.files import deliver_files, sha256_file  # noqa: E402
+from batchkit.delivery.prepare import FilePlan, prepare  # noqa: E402
+from batchkit.state.ledger import Ledger  # noqa: E402
+from batchkit.delivery.settings import DeliverySettings
+from batchkit.delivery.targets import parse_destination
 
 HEADER = "ActionId,OrderId,ActionTrackerId,Amount,CurrencyCode,CustomerStatus,Reason\n"
 TARGET = 0.8
@@ -64,7 +65,8 @@ def generate(path: Path, megabytes: int) -> Path:
     return path
 
 
-def run_batchkit(path: Path, server: SshServer, report: Report, known: Path, work: Path, n: int) -> tuple[float, float]:
+def run_batchkit(path: Path, server: SshServer, plans: list[FilePlan], known: Path, work: Path,
+                 n: int) -> tuple[float, float]:
     """One batchkit delivery into a fresh directory: (end-to-end seconds, upload-part seconds)."""
     drop = server.root / f"bk{n}"
     drop.mkdir()
@@ -73,7 +75,7 @@ def run_batchkit(path: Path, server: SshServer, report: Report, known: Path, wor
     ledger = Ledger(settings.state_dir)
     started = time.perf_counter()
     dest = parse_destination(server.url(drop))
-    (result,) = deliver_files([path], dest, settings, ledger, report=report)
+    (result,) = deliver_files([path], dest, settings, ledger, plans=plans)
     total = time.perf_counter() - started
     ledger.close()
     arrived = drop / path.name
@@ -112,17 +114,17 @@ def main() -> int:
     path = generate(ROOT / "benchmarks" / "work" / "bench_order-modifications.csv", args.mb)
     size_mb = path.stat().st_size / 1e6
     started = time.perf_counter()
-    report = check_files([path], load_config(cwd=path.parent))
+    plans = prepare([path], load_config(cwd=path.parent))
     validation = time.perf_counter() - started
-    print(f"file: {path.name}, {size_mb:.1f} MB, {report.files[0].rows:,} rows; "
-          f"validation {validation:.2f} s ({size_mb / validation:.1f} MB/s), reported apart from the upload")
+    print(f"file: {path.name}, {size_mb:.1f} MB, {plans[0].report.rows:,} rows; validation and planning (each "
+          f"record's change) {validation:.2f} s ({size_mb / validation:.1f} MB/s), reported apart from the upload")
     server = start_sshd()
     work = Path(tempfile.mkdtemp(prefix="batchkit-bench-"))
     try:
         known = server.known_hosts(work / "known_hosts")
         runs: dict[str, list[float]] = {"end to end": [], "upload part": [], "sftp": []}
         for n in range(args.rounds):
-            total, upload = run_batchkit(path, server, report, known, work, n)
+            total, upload = run_batchkit(path, server, plans, known, work, n)
             runs["end to end"].append(total)
             runs["upload part"].append(upload)
             runs["sftp"].append(run_sftp(path, server, known, work, n))

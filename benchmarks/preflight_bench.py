@@ -70,7 +70,7 @@ def child(mode: str, path: Path, state: Path) -> None:
 
     from batchkit.core.config import load_config
     from batchkit.preflight import preflight_paths
-    from batchkit.validate.engine import validate_paths
+    from batchkit.validation.engine import validate_paths
 
     config = load_config(None, cwd=WORK)
     if mode == "first":

@@ -64,6 +64,8 @@ echo
 echo "== 9. and small corrections through the API, one request per record, exactly once =="
 $bk deliver samples/batch/acme_order-reversals_2026-11-22.csv --to api --dry-run
 $bk deliver samples/batch/acme_order-reversals_2026-11-22.csv --to api
+# the same records to the drop: not sent again, the journal knows the changes whichever channel took them
+$bk deliver samples/batch/acme_order-reversals_2026-11-22.csv --to "$drop"
 
 echo
 echo "== 10. results: the platform's verdict on every delivery, placed at its row (exit code 1 expected) =="
@@ -88,4 +90,8 @@ $bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.t
 $bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.toml   # again: nothing is sent
 
 echo
-echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean; delivered to the drop and through the API; the platform's rejections shown at their rows; inquiries pulled, decided and resolved once)"
+echo "== 12. status: what the journal holds, and what needs a person (nothing, here) =="
+$bk status
+
+echo
+echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean; delivered to the drop and through the API; the platform's rejections shown at their rows; inquiries pulled, decided and resolved once; nothing needs a person)"

@@ -15,7 +15,7 @@ import pytest
 from sshd import SshServer, sshd_missing_reason, start_sshd
 
 from batchkit.core.config import load_config
-from batchkit.deliver.settings import DeliverySettings
+from batchkit.delivery.settings import DeliverySettings
 
 HEADER = "ActionId,OrderId,ActionTrackerId,Amount,CurrencyCode,CustomerStatus,Reason\n"
 

@@ -23,6 +23,10 @@ from batchkit.api.errors import (
     NotAccepted,
     UnknownWrite,
 )
+from batchkit.api.client import ApiClient
+from batchkit.api.writes import Answer, Write, send_once
+from batchkit.core.change import action_change
+from batchkit.delivery.viaapi.run import accept
 from batchkit.sandbox import Sandbox
 
 SEEDED = "1000.4636.158201"  # an action of samples/batch/acme_order-modifications_2026-11-22.csv
@@ -76,7 +80,7 @@ def test_a_read_only_token_gets_403_on_a_write(tmp_path: Path) -> None:
             client_for(sb.url, tmp_path, token="ro-token") as client:
         assert client.get(f"Actions/{SEEDED}")["Id"] == SEEDED
         with pytest.raises(ApiForbidden, match="this token may not") as info:
-            client.write("PUT", "Actions", {"ActionId": SEEDED, "Amount": "1.00", "Reason": "ORDER_UPDATE"}, "PUT")
+            _write(client, "PUT", {"ActionId": SEEDED, "Amount": "1.00", "Reason": "ORDER_UPDATE"})
     assert info.value.exit_code == 2
 
 
@@ -135,25 +139,39 @@ def test_a_refused_connection_is_unreachable_for_reads_and_not_sent_for_writes(t
         with pytest.raises(ApiUnreachable, match="did not answer after 2 attempts"):
             client.get("Actions/1")
         with pytest.raises(NotAccepted, match="not sent"):
-            client.write("PUT", "Actions", {"ActionId": "1", "Reason": "ORDER_UPDATE"}, "PUT /Actions")
+            client.send("PUT", "Actions", {"ActionId": "1", "Reason": "ORDER_UPDATE"}, "PUT /Actions")
+        answer = _write(client, "PUT", {"ActionId": "1", "Reason": "ORDER_UPDATE"})  # retried: never sent
+        assert answer.outcome == "not-sent" and "gave up after 2 tries" in answer.message
 
 
-def test_writes_are_never_retried_by_the_client(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_writes_are_never_retried_on_an_answer_a_5xx_is_unknown(sandbox: Sandbox, tmp_path: Path) -> None:
     sandbox.faults.fail(status=503, times=1, path_contains="/Actions")
     form = {"ActionId": SEEDED, "Amount": "80.00", "Reason": "ORDER_UPDATE"}
     with client_for(sandbox.url, tmp_path) as client:
-        with pytest.raises(NotAccepted, match="safe to send again"):
-            client.write("PUT", "Actions", form, "PUT /Actions")
+        answer = _write(client, "PUT", form)
+        assert (answer.outcome, answer.status) == ("unknown", 503) and "may have been applied" in answer.message
         assert [r.method for r in sandbox.requests] == ["PUT"]
-        answer = client.write("PUT", "Actions", form, "PUT /Actions")  # the caller decides to send again
-    assert answer["Status"] == "QUEUED" and answer["QueuedUri"].startswith(f"/Advertisers/{SID}/APISubmissions/")
+        again = _write(client, "PUT", form)  # only a caller (on the user's word) sends it again
+    assert again.outcome == "accepted" and again.body["QueuedUri"].startswith(f"/Advertisers/{SID}/APISubmissions/")
+
+
+@pytest.mark.parametrize("status,outcome", [(400, "refused"), (404, "refused"), (409, "refused"), (422, "refused"),
+                                            (408, "unknown"), (500, "unknown"), (502, "unknown"), (504, "unknown"),
+                                            (410, "unknown")])
+def test_each_answer_has_one_of_the_three_outcomes(sandbox: Sandbox, tmp_path: Path, status: int,
+                                                   outcome: str) -> None:
+    sandbox.faults.fail(status=status, times=1, path_contains="/Actions")
+    with client_for(sandbox.url, tmp_path) as client:
+        answer = _write(client, "PUT", {"ActionId": SEEDED, "Amount": "80.00", "Reason": "ORDER_UPDATE"})
+    assert (answer.outcome, answer.status) == (outcome, status) and len(sandbox.requests) == 1
 
 
 def test_a_write_whose_answer_is_lost_is_unknown_not_resent(sandbox: Sandbox, tmp_path: Path) -> None:
     sandbox.faults.drop_after_apply(times=1)
     form = {"ActionId": SEEDED, "Amount": "70.00", "Reason": "ORDER_UPDATE"}
-    with client_for(sandbox.url, tmp_path) as client, pytest.raises(UnknownWrite, match="may have been queued"):
-        client.write("PUT", "Actions", form, "PUT /Actions")
+    with client_for(sandbox.url, tmp_path) as client:
+        answer = _write(client, "PUT", form)
+    assert answer.outcome == "unknown" and "answer was lost" in answer.message
     assert [r.method for r in sandbox.requests] == ["PUT"]
     sandbox.settle()
     assert Decimal(sandbox.store.get(SEEDED)["Amount"]) == Decimal("70.00")  # it was queued after all
@@ -161,10 +179,16 @@ def test_a_write_whose_answer_is_lost_is_unknown_not_resent(sandbox: Sandbox, tm
 
 def test_the_delete_carries_its_form_body(sandbox: Sandbox, tmp_path: Path) -> None:
     with client_for(sandbox.url, tmp_path) as client:
-        answer = client.write("DELETE", "Actions", {"ActionId": SEEDED, "DispositionCode": "ITEM_RETURNED"}, "DELETE")
-        status = client.get(answer["QueuedUri"])
+        answer = _write(client, "DELETE", {"ActionId": SEEDED, "DispositionCode": "ITEM_RETURNED"})
+        status = client.get(answer.body["QueuedUri"])
     assert sandbox.requests[0].form == {"ActionId": SEEDED, "DispositionCode": "ITEM_RETURNED"}
     assert status["Type"] == "Reversal" and status["Status"] in ("Queued", "In Progress", "Complete")
+
+
+def _write(client: ApiClient, method: str, form: dict[str, str]) -> Answer:
+    """One write through the one write loop's sending step (api/writes.py), as deliver --to api makes it."""
+    w = Write(action_change(SID, method, form), method, "Actions", form, f"{method} /Actions", "api", "test")
+    return send_once(client, w, accept, client.settings.retries)
 
 
 def test_the_budget_waits_for_the_reset_instead_of_being_refused(tmp_path: Path) -> None:

@@ -84,3 +84,15 @@ def test_the_state_dir_from_the_file_is_relative_to_the_file(tmp_path: Path) -> 
     assert api_settings(load_config(path), {}, ENV).state_dir == tmp_path / "conf" / "state"
     path.write_text('[deliver]\nstate_dir = "ledger"\n')
     assert api_settings(load_config(path), {}, ENV).state_dir == tmp_path / "conf" / "ledger"
+
+
+def test_the_state_dir_is_the_one_deliver_uses_top_level_first(tmp_path: Path) -> None:
+    from batchkit.delivery.settings import resolve_settings
+
+    (tmp_path / "conf").mkdir()
+    path = tmp_path / "conf" / "batchkit.toml"
+    path.write_text('state_dir = "top"\n[api]\nstate_dir = "./top/"\n')
+    config = load_config(path)
+    assert api_settings(config, {}, ENV).state_dir == resolve_settings(config, {}, ENV).state_dir == tmp_path / "conf" / "top"
+    with pytest.raises(UsageError, match="--state-dir is empty"):
+        api_settings(config, {"state_dir": ""}, ENV)

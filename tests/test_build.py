@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from batchkit.build.pipeline import build_files
-from batchkit.build.settings import load_build_settings
+from batchkit.builder.pipeline import build_files
+from batchkit.builder.settings import load_build_settings
 from batchkit.cli.main import main
 from batchkit.core.config import load_config
 
@@ -213,7 +213,7 @@ def test_cli_build_then_validate_round_trip_and_never_overwrite(tmp_path: Path) 
     assert check.exit_code == 0 and json.loads(check.stdout)["warnings"] == 0
     before = {p: p.read_bytes() for p in written}
     # same second, same names: refused, nothing changed
-    from batchkit.build.pipeline import _write_all
+    from batchkit.builder.pipeline import _write_all
     from batchkit.core.errors import InputError
 
     with pytest.raises(InputError, match="already exists"):

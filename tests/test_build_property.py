@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchkit.build.pipeline import build_files
-from batchkit.build.settings import load_build_settings
+from batchkit.builder.pipeline import build_files
+from batchkit.builder.settings import load_build_settings
 from batchkit.core.config import load_config
 from batchkit.core.errors import InputError
 

@@ -61,3 +61,22 @@ def test_a_declared_section_rejects_unknown_keys_and_wrong_types(tmp_path: Path,
 def test_the_core_sections_are_checked_when_the_file_is_loaded(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\[validate\] max_samples must be an integer"):
         _load(tmp_path, "[validate]\nmax_samples = 'ten'\n")
+
+
+def test_a_declared_top_level_key_is_kept_apart_from_the_sections(tmp_path: Path) -> None:
+    config = _load(tmp_path, 'state_dir = "state"\n[validate]\nmax_samples = 3\n')
+    assert config.top == {"state_dir": "state"} and "state_dir" not in config.sections
+    assert _load(tmp_path, "").top == {}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("state_dir = 1\n", "state_dir must be a string naming the state folder (a top-level key: write it above any "
+                        "[section])"),
+    ('state_dir = " "\n', "state_dir is empty: remove it or name the state folder"),
+    ("retries = 3\n", "unknown top-level key 'retries' (allowed: state_dir; every other setting goes in its "
+                      "[section])"),
+])
+def test_top_level_keys_are_checked_when_the_file_is_loaded(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        _load(tmp_path, text)
+    assert str(info.value) == f"{tmp_path / 'batchkit.toml'}: {message}"

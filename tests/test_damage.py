@@ -19,8 +19,8 @@ from batchkit.cli import main
 from batchkit.core.config import load_config
 from batchkit.io.quotes import scan, well_formed
 from batchkit.io.read import read_csv_bytes, read_table
-from batchkit.validate.engine import validate_paths
-from batchkit.validate.header import looks_like_header
+from batchkit.validation.engine import validate_paths
+from batchkit.validation.header import looks_like_header
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELD = r'(?:"(?:[^"]|"")*"|[^",\r\n"]*)'

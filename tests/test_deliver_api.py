@@ -14,12 +14,10 @@ from conftest_api import CAMPAIGN, SID, TOKEN, api_env, make_settings
 from batchkit.api.settings import ApiSettings
 from batchkit.cli.main import main
 from batchkit.core.config import load_config
-from batchkit.deliver.errors import DeliveryError, InvalidFiles, UncertainDelivery
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.settings import DeliverySettings
-from batchkit.deliver.viaapi.book import RecordBook
-from batchkit.deliver.viaapi.destination import api_destination_url
-from batchkit.deliver.viaapi.send import deliver_via_api, preview_via_api
+from batchkit.delivery.errors import DeliveryError, InvalidFiles, RefusedWrites, UncertainDelivery
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.settings import DeliverySettings
+from batchkit.delivery.viaapi.send import deliver_via_api, preview_via_api
 from batchkit.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +66,7 @@ def test_each_kind_becomes_its_request_and_changes_the_action(box: Sandbox, tmp_
     assert box.store.action("1000.4636.158301").State == "REVERSED"
     item = box.store.action("1000.4636.158501").item("SKU-1001")
     assert (item.Quantity, item.SaleAmount) == ("0", Decimal("0.00"))
-    book = RecordBook(Ledger(tmp_path / "state")).all(api_destination_url(api))
+    book = Ledger(tmp_path / "state").journal.entries(channel="api")
     assert len(book) == 10 and {r.state for r in book} == {"queued"}
     assert all(r.queued_uri and r.queued_uri.startswith(f"/Advertisers/{SID}/APISubmissions/A-") for r in book)
     assert [r.row for r in book[:4]] == [2, 3, 4, 5]
@@ -115,39 +113,50 @@ def test_what_the_api_cannot_take_is_bk803_and_nothing_is_sent(box: Sandbox, tmp
     assert box.requests == []
 
 
-def test_a_lost_answer_is_unknown_then_confirmed_by_reading_the_action(box: Sandbox, tmp_path: Path) -> None:
+def test_a_lost_answer_is_read_back_at_once_and_counted_applied(box: Sandbox, tmp_path: Path) -> None:
     api = make_settings(box.url, tmp_path)
     path = BATCH / "acme_order-reversals_2026-11-22.csv"
     box.faults.drop_after_apply(times=1)
-    with pytest.raises(UncertainDelivery) as caught:
-        _deliver([path], api, tmp_path)
-    assert caught.value.exit_code == 3 and "answer was lost" in str(caught.value)
-    states = [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()]
-    assert states == ["unknown", "queued", "queued", "queued"]
-    box.settle()
-    results = _deliver([path], api, tmp_path)
-    assert results[0].outcome == "delivered"
-    assert [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()] == ["applied", "queued", "queued", "queued"]
-    assert len(_writes(box)) == 4  # the lost one was read back, never sent twice
-    assert len(box.submissions.newest_first()) == 4
+    results = _deliver([path], api, tmp_path)  # the reversal applied at once: the read-back proves it
+    assert results[0].outcome == "delivered" and "1 applied" in (results[0].note or "")
+    states = [r.state for r in Ledger(tmp_path / "state").journal.entries(channel="api")]
+    assert states == ["applied", "queued", "queued", "queued"]
+    assert len(box.applied_writes()) == 4  # the lost one was read back, never sent twice
+    assert _deliver([path], api, tmp_path)[0].outcome == "skipped" and len(box.applied_writes()) == 4
 
 
-@pytest.mark.parametrize("how", ["settle_seconds", "--resend-unknown"])
-def test_an_unknown_change_that_does_not_show_is_sent_again_only_when_allowed(tmp_path: Path, how: str) -> None:
-    with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, process_seconds=3600) as sb:
+def _slow_box() -> Sandbox:
+    return Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, process_seconds=3600)
+
+
+def test_an_unknown_change_the_queue_has_not_applied_yet_waits_and_is_never_resent_by_a_timer(tmp_path: Path) -> None:
+    with _slow_box() as sb:
         api = make_settings(sb.url, tmp_path)
         path = _write(tmp_path, "acme_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
         sb.faults.drop_after_apply(times=1)
+        with pytest.raises(UncertainDelivery) as caught:
+            _deliver([path], api, tmp_path)
+        assert caught.value.exit_code == 3 and "answer was lost" in str(caught.value)
+        for settle in (900.0, 0.0):  # however long ago it was sent: never resent without the user's word
+            with pytest.raises(UncertainDelivery) as caught:
+                _deliver([path], replace(api, settle_seconds=settle), tmp_path)
+            assert "does not show it (yet)" in str(caught.value) and "--resend-unknown" in str(caught.value)
+        assert len(sb.applied_writes()) == 1
+        sb.settle()  # the platform's queue applies it: the next run's read-back proves it
+        assert _deliver([path], api, tmp_path)[0].outcome == "delivered" and len(sb.applied_writes()) == 1
+        assert [e.state for e in Ledger(tmp_path / "state").journal.entries()] == ["applied"]
+
+
+def test_resend_unknown_sends_an_unproven_change_again_on_the_users_word(tmp_path: Path) -> None:
+    with _slow_box() as sb:
+        api = make_settings(sb.url, tmp_path)
+        path = _write(tmp_path, "acme_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
+        sb.faults.fail(503, times=1, path_contains="Actions")  # refused before applying, answered 503: unknown
         with pytest.raises(UncertainDelivery):
             _deliver([path], api, tmp_path)
-        with pytest.raises(UncertainDelivery) as caught:  # not applied yet (the queue takes an hour here)
-            _deliver([path], api, tmp_path)
-        assert "does not show the change yet" in str(caught.value) and len(_writes(sb)) == 1
-        if how == "settle_seconds":  # settle_seconds passed without the change showing
-            again = _deliver([path], replace(api, settle_seconds=0), tmp_path)
-        else:
-            again = _deliver([path], api, tmp_path, resend_unknown=True)
-        assert again[0].outcome == "delivered" and len(_writes(sb)) == 2
+        assert len(sb.applied_writes()) == 0
+        again = _deliver([path], api, tmp_path, resend_unknown=True)
+        assert again[0].outcome == "delivered" and len(sb.applied_writes()) == 1
 
 
 def test_an_order_id_record_is_confirmed_through_the_mirror(box: Sandbox, tmp_path: Path) -> None:
@@ -158,11 +167,23 @@ def test_an_order_id_record_is_confirmed_through_the_mirror(box: Sandbox, tmp_pa
     path = _write(tmp_path, "acme_order-modifications.csv",
                   "OrderId,ActionTrackerId,Amount,Reason\nORD-0100245,2240,99.00,ORDER_UPDATE\n")
     box.faults.drop_after_apply(times=1)
+    assert _deliver([path], api, tmp_path)[0].outcome == "delivered"
+    assert [r.state for r in Ledger(tmp_path / "state").journal.entries(channel="api")] == ["applied"]
+    assert len(box.applied_writes()) == 1
+
+
+def test_an_order_id_record_missing_from_the_mirror_cannot_be_told_and_stays_unknown(box: Sandbox,
+                                                                                      tmp_path: Path) -> None:
+    api = make_settings(box.url, tmp_path)
+    path = _write(tmp_path, "acme_order-modifications.csv",
+                  "OrderId,ActionTrackerId,Amount,Reason\nORD-0100245,2240,99.00,ORDER_UPDATE\n")
+    box.faults.drop_after_apply(times=1)
+    with pytest.raises(UncertainDelivery) as caught:
+        _deliver([path], api, tmp_path)
+    assert "cannot tell" in str(caught.value) and "actions sync" in str(caught.value)
     with pytest.raises(UncertainDelivery):
         _deliver([path], api, tmp_path)
-    box.settle()
-    assert _deliver([path], api, tmp_path)[0].outcome == "delivered"
-    assert [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()] == ["applied"]
+    assert len(box.applied_writes()) == 1
 
 
 def test_a_429_storm_is_waited_out_and_every_record_goes_once(box: Sandbox, tmp_path: Path) -> None:
@@ -175,35 +196,54 @@ def test_a_429_storm_is_waited_out_and_every_record_goes_once(box: Sandbox, tmp_
     assert len(box.submissions.newest_first()) == 4
 
 
-def test_answered_5xx_is_not_accepted_and_sent_again(box: Sandbox, tmp_path: Path) -> None:
-    box.faults.fail(503, times=2, path_contains="Actions")
-    results = _deliver([BATCH / "acme_order-reversals_2026-11-22.csv"], make_settings(box.url, tmp_path), tmp_path)
-    assert results[0].outcome == "delivered" and len(box.submissions.newest_first()) == 4
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
+def test_a_5xx_or_408_after_the_write_was_applied_is_read_back_never_sent_twice(box: Sandbox, tmp_path: Path,
+                                                                              status: int) -> None:
+    from batchkit.api.actions import sync_actions
+
+    path = BATCH / "acme_order-reversals_2026-11-22.csv"
+    api = make_settings(box.url, tmp_path)
+    sync_actions(api)  # two of the rows name their action by OrderId: the mirror finds it to read it back
+    box.faults.fail_after_apply(status, times=4, path_contains="Actions")
+    results = _deliver([path], api, tmp_path)
+    assert results[0].outcome == "delivered" and "4 applied" in (results[0].note or "")
+    assert len(box.applied_writes()) == 4
+    for _ in range(2):
+        assert _deliver([path], api, tmp_path)[0].outcome == "skipped"
+    box.settle()
+    assert len(box.applied_writes()) == 4
+    assert all(not s.error_type for s in box.submissions.newest_first())  # no second DELETE hit a reversed action
 
 
-def test_not_accepted_after_the_retries_is_failed_and_sent_by_the_next_run(box: Sandbox, tmp_path: Path) -> None:
-    api = make_settings(box.url, tmp_path, retries=1)
-    box.faults.fail(503, times=2, path_contains="Actions")
+def test_no_connection_is_failed_never_sent_and_sent_by_the_next_run(box: Sandbox, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    path = _write(tmp_path, "acme_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
     with pytest.raises(DeliveryError) as caught:
-        _deliver([_write(tmp_path, "acme_order-modifications.csv",
-                         "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")], api, tmp_path)
-    assert not isinstance(caught.value, UncertainDelivery) and "not accepted" in str(caught.value)
-    assert [r.state for r in RecordBook(Ledger(tmp_path / "state")).all()] == ["failed"]
-    assert _deliver([tmp_path / "acme_order-modifications.csv"], api, tmp_path)[0].outcome == "delivered"
-    assert len(box.submissions.newest_first()) == 1
+        _deliver([path], make_settings(closed, tmp_path, retries=1), tmp_path)
+    assert not isinstance(caught.value, UncertainDelivery) and caught.value.exit_code == 3
+    assert "not sent" in str(caught.value)
+    assert [r.state for r in Ledger(tmp_path / "state").journal.entries(channel="api")] == ["failed"]
+    assert _deliver([path], make_settings(box.url, tmp_path), tmp_path)[0].outcome == "delivered"
+    assert len(box.applied_writes()) == 1
 
 
-def test_a_request_the_api_refuses_is_recorded_and_not_sent_again(box: Sandbox, tmp_path: Path) -> None:
+def test_a_refused_record_is_reported_on_every_run_until_the_row_changes(box: Sandbox, tmp_path: Path) -> None:
     api = make_settings(box.url, tmp_path)
     path = _write(tmp_path, "acme_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
-    box.faults.fail(400, times=1, path_contains="Actions")
-    with pytest.raises(DeliveryError) as caught:
-        _deliver([path], api, tmp_path)
-    assert "refused" in str(caught.value)
-    (entry,) = RecordBook(Ledger(tmp_path / "state")).all()
-    assert entry.state == "refused" and "400" in (entry.error or "")
-    before = len(box.requests)
-    assert _deliver([path], api, tmp_path)[0].outcome == "skipped" and len(box.requests) == before
+    box.faults.fail(422, times=1, path_contains="Actions")
+    for _ in range(2):  # the second run sends nothing and says the same
+        with pytest.raises(RefusedWrites) as caught:
+            _deliver([path], api, tmp_path)
+        assert caught.value.exit_code == 1 and "refused" in str(caught.value) and "422" in str(caught.value)
+    (entry,) = Ledger(tmp_path / "state").journal.entries(channel="api")
+    assert entry.state == "refused" and "422" in (entry.error or "")
+    assert len(_writes(box)) == 1 and len(box.applied_writes()) == 0
+    path.write_text("ActionId,Amount,Reason\n1000.4636.158201,51.00,ORDER_UPDATE\n")  # the row fixed: a new change
+    assert _deliver([path], api, tmp_path)[0].outcome == "delivered" and len(box.applied_writes()) == 1
 
 
 def test_the_dry_run_plans_without_a_request_and_advises_a_drop_when_too_slow(box: Sandbox, tmp_path: Path) -> None:
@@ -229,8 +269,8 @@ def test_the_command_line(box: Sandbox, tmp_path: Path) -> None:
     assert done.exit_code == 0 and "4 queued" in done.output and TOKEN not in done.output
     again = runner.invoke(main, ["deliver", path, "--to", "api"], env=env)
     assert again.exit_code == 0 and "delivered earlier, skipped" in again.output
-    refused = runner.invoke(main, ["deliver", path, "--to", "api", "--resend"], env=env)
-    assert refused.exit_code == 2 and "--resend-unknown" in refused.output
+    resent = runner.invoke(main, ["deliver", path, "--to", "api", "--resend"], env=env)
+    assert resent.exit_code == 0 and "4 of them sent again: --resend" in resent.output
     no_campaign = runner.invoke(main, ["deliver", path, "--to", "api"], env={**env, "BATCHKIT_CAMPAIGN_ID": ""})
     assert no_campaign.exit_code == 2 and "campaign" in no_campaign.output.lower()
 

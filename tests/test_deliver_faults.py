@@ -16,13 +16,13 @@ from conftest_sftp import write_batch
 from batchkit.cli.deliver import deliver as deliver_command
 from batchkit.core.config import load_config
 from batchkit.core.errors import ConfigError, UsageError
-from batchkit.deliver.archive import archive
-from batchkit.deliver.delivery import deliver_files
-from batchkit.deliver.errors import ArchiveError, LedgerError
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.local import LocalFolder
-from batchkit.deliver.settings import DeliverySettings, resolve_settings
-from batchkit.deliver.targets import parse_destination
+from batchkit.delivery.archive import archive
+from batchkit.delivery.files import deliver_files
+from batchkit.delivery.errors import ArchiveError, LedgerError
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.local import LocalFolder
+from batchkit.delivery.settings import DeliverySettings, resolve_settings
+from batchkit.delivery.targets import parse_destination
 
 NAME = "acme_order-modifications.csv"
 NO_USER = "~batchkit-no-such-user-4711"

@@ -16,19 +16,20 @@ from batchkit.cli.base import Command
 from batchkit.cli.deliver import deliver as deliver_command
 from batchkit.core.config import load_config
 from batchkit.core.errors import ConfigError, InputError, UsageError
-from batchkit.deliver.archive import archive
-from batchkit.deliver.delivery import backoff_delay, deliver_files
-from batchkit.deliver.errors import (
+from batchkit.delivery import rename
+from batchkit.delivery.archive import archive
+from batchkit.delivery.files import backoff_delay, deliver_files
+from batchkit.delivery.errors import (
     InvalidFiles,
     LockBusy,
     RemotePathError,
     UncertainDelivery,
 )
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.local import LocalFolder
-from batchkit.deliver.records import DeliveryResult
-from batchkit.deliver.settings import DeliverySettings, resolve_settings
-from batchkit.deliver.targets import SftpDrop, parse_destination
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.local import LocalFolder
+from batchkit.delivery.records import DeliveryResult
+from batchkit.delivery.settings import DeliverySettings, resolve_settings
+from batchkit.delivery.targets import SftpDrop, parse_destination
 
 NAME = "acme_order-modifications.csv"
 
@@ -150,7 +151,9 @@ def test_rows_left_by_a_dead_run_are_settled(tmp_path: Path, settings, batch_fil
     assert result.outcome == "delivered"
 
 
-def test_uncertain_earlier_delivery_needs_resend(tmp_path: Path, settings, batch_file: Path) -> None:
+def test_uncertain_earlier_delivery_needs_resend(tmp_path: Path, settings, batch_file: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rename, "available", lambda: False)  # a link + unlink final step: nothing there proves nothing
     out = tmp_path / "outbox"
     (preview,) = _send([batch_file], out, settings, dry_run=True)
     ledger = Ledger(settings.state_dir)
@@ -158,6 +161,31 @@ def test_uncertain_earlier_delivery_needs_resend(tmp_path: Path, settings, batch
     with pytest.raises(UncertainDelivery, match="ask them, then run with --resend"):
         _send([batch_file], out, settings)
     assert _send([batch_file], out, settings, resend=True)[0].outcome == "delivered"
+
+
+@pytest.mark.parametrize("missing", ["in the C library", "on the filesystem"])
+def test_without_renameat2_the_link_fallback_still_delivers(tmp_path: Path, settings, batch_file: Path,
+                                                            monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    def refused(src: object, dst: object) -> None:
+        raise rename.RenameUnsupported("renameat2(RENAME_NOREPLACE): Invalid argument")
+
+    if missing == "in the C library":
+        monkeypatch.setattr(rename, "_renameat2", lambda: None)
+        monkeypatch.setattr(rename, "available", lambda: False)
+    else:  # e.g. NFS: the call exists, the folder's filesystem answers EINVAL
+        monkeypatch.setattr(rename, "rename_noreplace", refused)
+    out = tmp_path / "outbox"
+    (result,) = _send([batch_file], out, settings)
+    assert result.outcome == "delivered" and (out / NAME).read_bytes() == batch_file.read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == [NAME]  # the link's temporary is gone
+    (out / NAME).unlink()  # picked up; the same content is not sent twice
+    assert _send([batch_file], out, settings)[0].outcome == "skipped" and not list(out.iterdir())
+    other = write_batch(tmp_path / "files" / "acme_order-modifications_2.csv", 5, start=1000)
+    (out / other.name).write_text("the partner's own file\n")
+    with pytest.raises(RemotePathError, match="already exists with different content"):
+        _send([other], out, settings)  # the fallback never clobbers either
+    assert (out / other.name).read_text() == "the partner's own file\n"
+    assert sorted(p.name for p in out.iterdir()) == [other.name]
 
 
 def test_a_held_lock_fails_with_a_clear_message(tmp_path: Path, settings, batch_file: Path) -> None:

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from batchkit.core.config import load_config
 from batchkit.io.read import read_csv_bytes
-from batchkit.validate import prefilter as fastpath
-from batchkit.validate.compile import context
-from batchkit.validate.engine import validate_table
-from batchkit.validate.rules.registry import RULES, _blank
-from batchkit.validate.rules.rows import action_key, repeated
+from batchkit.validation import prefilter as fastpath
+from batchkit.validation.compile import context
+from batchkit.validation.engine import validate_table
+from batchkit.validation.rules.registry import RULES, _blank
+from batchkit.validation.rules.rows import action_key, repeated
 
 CONFIG = load_config(None, cwd=Path("/"))
 CTX = context(CONFIG)
@@ -173,9 +173,9 @@ def test_prefilter_changes_no_finding(kind: str, bad: float, monkeypatch: pytest
 @pytest.mark.parametrize("same_action", [True, False])
 def test_bookkeeping_columns_only_save_time(kind: str, same_action: bool) -> None:
     from batchkit.core.kinds import get_kind
-    from batchkit.validate.engine import build_frames
-    from batchkit.validate.header import check_header, parse_header
-    from batchkit.validate.rules import rows as checks_rows
+    from batchkit.validation.engine import build_frames
+    from batchkit.validation.header import check_header, parse_header
+    from batchkit.validation.rules import rows as checks_rows
 
     table = read_csv_bytes("x.csv", _file(kind, 2000, 0.05 if same_action else 0.0, seed=7, same_action=same_action))
     k = get_kind(kind)

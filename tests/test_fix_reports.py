@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from batchkit.cli.main import main
-from batchkit.validate.fix import fix_amount, fix_reason
+from batchkit.validation.fix import fix_amount, fix_reason
 
 BROKEN = ("ActionId,OrderId,ActionTrackerId,Amount,Reason\n"
           "1000.4636.1,,,$5,ITEM_RETURNED\n"

@@ -14,9 +14,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchkit.build.pipeline import build_files
-from batchkit.build.settings import load_build_settings
-from batchkit.build.writer import csv_bytes
+from batchkit.builder.pipeline import build_files
+from batchkit.builder.settings import load_build_settings
+from batchkit.builder.writer import csv_bytes
 from batchkit.core.config import load_config
 from batchkit.core.fixedpoint import (
     common_scale,

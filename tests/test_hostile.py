@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from batchkit.cli import main
 from batchkit.core.config import load_config
 from batchkit.core.errors import ConfigError
-from batchkit.deliver.settings import resolve_settings
-from batchkit.deliver.sftp import _add_host_keys
+from batchkit.delivery.settings import resolve_settings
+from batchkit.delivery.sftp import _add_host_keys
 from batchkit.io.read import read_csv_bytes, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +134,7 @@ def _batch(path: Path) -> Path:
 
 
 def test_ctrl_c_exits_130_not_the_findings_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from batchkit.deliver import delivery
+    from batchkit.delivery import files as delivery
 
     def interrupted(*args: object, **kw: object) -> None:
         raise KeyboardInterrupt

@@ -24,14 +24,14 @@ from batchkit.core.inquiry import (
     UNTRACEABLE,
 )
 from batchkit.io.read import Table, read_csv_bytes, read_table
-from batchkit.validate.engine import (
+from batchkit.validation.engine import (
     validate_paths,
     validate_resolution_table,
     validate_table,
     validate_tables,
 )
-from batchkit.validate.header import looks_like_header
-from batchkit.validate.rules.resolution import is_date, suggest_reason, suggest_status
+from batchkit.validation.header import looks_like_header
+from batchkit.validation.rules.resolution import is_date, suggest_reason, suggest_status
 
 CASES = Path(__file__).parent / "cases" / "inquiry_resolution.toml"
 HEADER = ",".join(RESOLUTION_COLUMNS)

@@ -12,21 +12,21 @@ from pathlib import Path
 
 import pytest
 
-LAYERS = {"core": 0, "io": 1, "render": 2, "validate": 3, "build": 3, "deliver": 3, "api": 3, "sandbox": 3,
-          "preflight": 3, "inquiries": 3, "results": 3,
+LAYERS = {"core": 0, "io": 1, "render": 2, "state": 2, "validation": 3, "builder": 3, "delivery": 3, "api": 3,
+          "sandbox": 3, "preflight": 3, "inquiries": 3, "verdicts": 3,
           "jobs": 4, "cli": 5}
 TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above everything
-SIDEWAYS = {"build": {"validate"}, "deliver": {"validate", "api"},  # workers validate what they write or send;
+SIDEWAYS = {"builder": {"validation"}, "delivery": {"validation", "api"},  # workers validate what they write or send;
             # deliver --to api sends records through the API's client
-            "preflight": {"validate", "api"},  # preflight checks validated files against the API's mirror
-            "results": {"api", "deliver", "validate"},  # the platform's verdict on what deliver's ledger sent
-            "inquiries": {"api", "build", "deliver", "validate"}}  # decided from exports (build's readers) and
+            "preflight": {"validation", "api"},  # preflight checks validated files against the API's mirror
+            "verdicts": {"api", "delivery", "validation"},  # the platform's verdict on what deliver's ledger sent
+            "inquiries": {"api", "builder", "delivery", "validation"}}  # decided from exports (build's readers) and
             # the mirror, validated, resolved exactly once (deliver's ledger and destinations)
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
-    "paramiko": ("batchkit/deliver/sftp/",),
+    "paramiko": ("batchkit/delivery/sftp/",),
     "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py", "batchkit/render/review.py"),
-    "pandera": ("batchkit/validate/_pandera.py",),
+    "pandera": ("batchkit/validation/_pandera.py",),
     "httpx": ("batchkit/api/",),
 }
 
@@ -38,16 +38,6 @@ def modules(root: Path) -> dict[str, Path]:
         parts = path.relative_to(root).with_suffix("").parts
         found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
-
-
-SHADOWED = ("batchkit.validate", "batchkit.build", "batchkit.deliver")  # names of the library's functions too
-
-
-def shadowed_imports(path: Path) -> list[int]:
-    """Lines of `import batchkit.validate.x [as y]`: `batchkit.validate` is the function validate(), so
-    the dotted form fails at run time; `from batchkit.validate import x` works."""
-    return [node.lineno for node in ast.walk(ast.parse(path.read_text(), str(path))) if isinstance(node, ast.Import)
-            for alias in node.names if alias.name.startswith(tuple(f"{s}." for s in SHADOWED))]
 
 
 def imports(path: Path, name: str, known: dict[str, Path]) -> list[tuple[str, int]]:
@@ -84,8 +74,6 @@ def problems(root: Path) -> list[str]:
         where = path.relative_to(root).as_posix()
         if layer(name)[1] not in (*LAYERS, ""):
             found.append(f"{where}: outside the capability packages ({', '.join(LAYERS)})")
-        found += [f"{where}:{line}: write `from batchkit.<package> import <module>`: batchkit.validate, .build "
-                  "and .deliver are also the library's functions" for line in shadowed_imports(path)]
         for target, line in imports(path, name, known):
             top = target.split(".")[0]
             owners = OWNERS.get(top)
@@ -171,19 +159,16 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(("files", "expected"), [
     ({"batchkit/core/a.py": "from batchkit.io.b import x\n", "batchkit/io/b.py": ""},
      "batchkit/core/a.py:1: imports batchkit/io/b.py (io), which is not below core"),
-    ({"batchkit/validate/a.py": "def f():\n    from batchkit.build import b\n", "batchkit/build/b.py": ""},
-     "batchkit/validate/a.py:2: imports batchkit/build/b.py (build), which is not below validate"),
-    ({"batchkit/deliver/a.py": "from batchkit.build import b\n", "batchkit/build/b.py": ""},
-     "batchkit/deliver/a.py:1: imports batchkit/build/b.py (build), which is not below deliver"),
+    ({"batchkit/validation/a.py": "def f():\n    from batchkit.builder import b\n", "batchkit/builder/b.py": ""},
+     "batchkit/validation/a.py:2: imports batchkit/builder/b.py (builder), which is not below validation"),
+    ({"batchkit/delivery/a.py": "from batchkit.builder import b\n", "batchkit/builder/b.py": ""},
+     "batchkit/delivery/a.py:1: imports batchkit/builder/b.py (builder), which is not below delivery"),
     ({"batchkit/helpers.py": ""}, "batchkit/helpers.py: outside the capability packages "
                                    f"({', '.join(LAYERS)})"),
-    ({"batchkit/jobs/a.py": "import batchkit.deliver.b as b\n", "batchkit/deliver/b.py": ""},
-     "batchkit/jobs/a.py:1: write `from batchkit.<package> import <module>`: batchkit.validate, .build and .deliver "
-     "are also the library's functions"),
     ({"batchkit/render/a.py": "import click\n"},
      "batchkit/render/a.py:1: imports click, which only batchkit/cli/ may import"),
-    ({"batchkit/deliver/a.py": "from paramiko import Transport\n"},
-     "batchkit/deliver/a.py:1: imports paramiko, which only batchkit/deliver/sftp/ may import"),
+    ({"batchkit/delivery/a.py": "from paramiko import Transport\n"},
+     "batchkit/delivery/a.py:1: imports paramiko, which only batchkit/delivery/sftp/ may import"),
     ({"batchkit/core/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from batchkit.core import b\n",
       "batchkit/core/b.py": "from batchkit.core.a import x\n"},
      "import cycle: batchkit/core/a.py -> batchkit/core/b.py -> batchkit/core/a.py"),
@@ -193,7 +178,23 @@ def test_the_check_names_the_file_of_each_wrong_import(tmp_path: Path, files: di
 
 
 def test_allowed_imports_pass_the_check(tmp_path: Path) -> None:
-    files = {"batchkit/build/a.py": "from batchkit.validate.b import x\nfrom batchkit.core import c\n",
-             "batchkit/validate/b.py": "from . import d\nfrom ..io.e import y\n", "batchkit/validate/d.py": "",
+    files = {"batchkit/builder/a.py": "from batchkit.validation.b import x\nfrom batchkit.core import c\n",
+             "batchkit/validation/b.py": "from . import d\nfrom ..io.e import y\n", "batchkit/validation/d.py": "",
              "batchkit/core/c.py": "", "batchkit/io/e.py": "", "batchkit/cli/f.py": "import click\n"}
     assert problems(_tree(tmp_path, files)) == []
+
+
+def test_no_public_function_hides_a_package(root: Path) -> None:
+    """The library's functions (validate, build, deliver, results, ...) and the capability packages have different
+    names, so `import batchkit.delivery.records` and `batchkit.deliver(...)` both work."""
+    import importlib
+
+    import batchkit
+
+    packages = {p.name for p in (root / "batchkit").iterdir() if (p / "__init__.py").exists()}
+    assert not packages & set(batchkit.__all__)
+    for name in ("batchkit.delivery.records", "batchkit.validation.engine", "batchkit.builder.pipeline",
+                 "batchkit.verdicts.collect", "batchkit.state.store"):
+        module = importlib.import_module(name)
+        assert module is eval(name, {"batchkit": batchkit})  # the dotted path reaches the module itself
+    assert callable(batchkit.deliver) and callable(batchkit.validate) and callable(batchkit.results)

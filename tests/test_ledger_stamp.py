@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest_sftp import write_batch
 
 from batchkit.cli import main
-from batchkit.deliver.ledger import APPLICATION_ID, DB_NAME
+from batchkit.state.store import APPLICATION_ID, DB_NAME
 
 NAME = "acme_order-modifications.csv"
 
@@ -82,6 +82,7 @@ def test_a_ledger_without_the_source_column_gets_it_and_keeps_its_rows(tmp_path:
     assert _deliver(tmp_path, state)[0] == 0
     with sqlite3.connect(state / DB_NAME) as db:  # the ledger as batchkit wrote it before `source` (and the stamp)
         db.execute("ALTER TABLE deliveries DROP COLUMN source")
+        db.execute("PRAGMA user_version = 0")  # before the schema had a version
         db.execute("PRAGMA application_id = 0")
     code, output = _deliver(tmp_path, state)
     assert code == 0 and "already delivered" in output
@@ -91,7 +92,7 @@ def test_a_ledger_without_the_source_column_gets_it_and_keeps_its_rows(tmp_path:
 
 
 def test_a_delivery_records_the_file_it_sent(tmp_path: Path) -> None:
-    from batchkit.deliver.ledger import Ledger
+    from batchkit.state.ledger import Ledger
 
     assert _deliver(tmp_path, tmp_path / "state")[0] == 0
     (entry,) = Ledger(tmp_path / "state").entries()

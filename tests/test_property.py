@@ -11,7 +11,7 @@ from batchkit.core.config import load_config
 from batchkit.core.errors import InputError
 from batchkit.core.kinds import KIND_IDS
 from batchkit.io.read import read_csv_bytes, read_table
-from batchkit.validate.engine import validate_table
+from batchkit.validation.engine import validate_table
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = load_config(None, cwd=ROOT / "tests")

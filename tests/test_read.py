@@ -13,7 +13,7 @@ from batchkit.core.config import load_config
 from batchkit.core.errors import InputError
 from batchkit.io.read import read_csv_bytes, read_table
 from batchkit.io.xlsx import cell_text
-from batchkit.validate.engine import validate_paths
+from batchkit.validation.engine import validate_paths
 
 HEADER = "ActionId,OrderId,ActionTrackerId,Amount,Reason\n"
 

@@ -10,19 +10,20 @@ import pytest
 from conftest_api import SID, TOKEN, make_settings, sandbox  # noqa: F401 (fixture)
 
 from batchkit.api.client import ApiClient
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.records import sha256_file
-from batchkit.deliver.viaapi.book import RecordBook
-from batchkit.deliver.viaapi.destination import api_destination_url
-from batchkit.results.collect import Asking, collect
-from batchkit.results.place import (
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.records import sha256_file
+from batchkit.core.change import action_change
+from batchkit.state.journal import Origin
+from batchkit.delivery.viaapi.destination import api_destination_url
+from batchkit.verdicts.collect import Asking, collect
+from batchkit.verdicts.place import (
     HEADER_COUNTED,
     HEADER_NOT_COUNTED,
     FileRecords,
     convention,
     place_all,
 )
-from batchkit.results.reasons import explain, reasons
+from batchkit.verdicts.reasons import explain, reasons
 
 MODS = "ActionId,OrderId,ActionTrackerId,Amount,Reason\n"
 
@@ -45,17 +46,18 @@ def _deliver_by_api(sb: Any, tmp_path: Path, path: Path, forms: list[dict[str, s
     ledger, dest = Ledger(settings.state_dir), api_destination_url(settings)
     sha, size = sha256_file(path)
     did = ledger.begin(path.name, sha, size, dest)
-    book = RecordBook(ledger)
+    journal = ledger.journal
     with ApiClient(settings) as client:
         for i, form in enumerate(forms):
-            ident = ((form or {}).get("ActionId", ""), (form or {}).get("OrderId", ""), "")
-            entry = book.sending(did, sha, dest, path.name, i + 2, i + 2, "PUT", urlencode(form or {}), ident)
+            sent = form or {"ActionId": f"1000.4636.{i}", "Reason": ""}
+            origin = Origin(sha, path.name, i + 2, i + 2, str(path))
+            entry = journal.sending(action_change(SID, "PUT", sent), "api", dest, "PUT", urlencode(sent), origin, did)
             if form is None:
-                book.settle(entry, "refused", error="PUT /Actions: impact.com refused the request (400: Reason: "
-                                                    "required)")
+                journal.settle(entry, "refused", status=400, reason="PUT /Actions: impact.com refused the request "
+                                                                    "(400: Reason: required)")
                 continue
-            answer = client.write("PUT", "Actions", form, what="PUT /Actions")
-            book.settle(entry, "queued", queued_uri=answer["QueuedUri"])
+            answer = client.read(client.send("PUT", "Actions", form, what="PUT /Actions"), "PUT /Actions")
+            journal.settle(entry, "queued", queued_uri=answer["QueuedUri"])
     ledger.update(did, "delivered")
     return ledger, settings
 
@@ -138,9 +140,9 @@ def dropbox(request: Any, tmp_path: Path) -> Any:
 def _drop_delivery(sb: Any, tmp_path: Path, text: str = ITEMS, name: str = "acme_item-modifications.csv",
                    hold: bool = False) -> tuple[Path, Any]:
     from batchkit.core.config import load_config
-    from batchkit.deliver.delivery import deliver_files
-    from batchkit.deliver.local import LocalFolder
-    from batchkit.deliver.settings import DeliverySettings
+    from batchkit.delivery.files import deliver_files
+    from batchkit.delivery.local import LocalFolder
+    from batchkit.delivery.settings import DeliverySettings
 
     path = tmp_path / "files" / name
     path.parent.mkdir(exist_ok=True)
@@ -229,7 +231,7 @@ def test_without_file_the_rows_are_placed_from_the_file_the_delivery_sent(dropbo
     assert {f.row for f in got.report.files[0].findings()} == {3, 4}
     path.write_text(path.read_text() + "1000.4636.999,,,SKU-X,1.00,1,,ITEM_RETURNED\n")  # changed since
     fresh = Ledger(settings.state_dir)
-    fresh.query("DELETE FROM verdict_copies")
+    fresh.sql("DELETE FROM verdict_copies")  # as if no FILE had ever been given
     again = collect(fresh, _asking(settings))
     assert {f.row for f in again.report.files[0].findings()} == {None}  # not the same content: Lines only
 
@@ -250,7 +252,7 @@ def test_the_request_budget_comes_from_api_results_budget(sandbox, tmp_path: Pat
 def test_results_for_spends_at_most_the_configured_budget(dropbox, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from batchkit.core.config import load_config
-    from batchkit.results.run import results_for
+    from batchkit.verdicts.run import results_for
 
     path, settings = _drop_delivery(dropbox, tmp_path)
     (tmp_path / "batchkit.toml").write_text(f'[api]\nresults_budget = 1\nstate_dir = "{settings.state_dir}"\n')

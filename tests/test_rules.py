@@ -14,7 +14,7 @@ import pytest
 
 from batchkit.core.codes import catalogue
 from batchkit.core.config import load_config
-from batchkit.validate.engine import validate_paths
+from batchkit.validation.engine import validate_paths
 
 CASES_DIR = Path(__file__).parent / "cases"
 

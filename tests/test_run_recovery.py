@@ -11,11 +11,11 @@ from conftest_sftp import write_batch
 
 import batchkit
 from batchkit.cli import main
-from batchkit.deliver.delivery import deliver_files
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.local import LocalFolder
-from batchkit.deliver.records import sha256_file
-from batchkit.deliver.settings import DeliverySettings
+from batchkit.delivery.files import deliver_files
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.local import LocalFolder
+from batchkit.delivery.records import sha256_file
+from batchkit.delivery.settings import DeliverySettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "returns"
@@ -91,7 +91,7 @@ def test_our_half_uploaded_part_is_removed_from_the_drop_by_the_next_delivery(tm
 def test_a_full_archive_disk_leaves_no_temporary_and_names_the_archive(tmp_path, monkeypatch) -> None:
     import errno
 
-    from batchkit.deliver import archive as archive_module
+    from batchkit.delivery import archive as archive_module
 
     config = _job(tmp_path)
     real = archive_module.shutil.copyfile

@@ -19,9 +19,9 @@ from conftest_sftp import batch, drop, require_sshd, settings, sshd_server, with
 from sshd import FaultProxy, SshServer, make_key, start_sshd, unprivileged_user
 
 from batchkit.cli.deliver import deliver as deliver_command
-from batchkit.deliver import sftp as sftp_module
-from batchkit.deliver.delivery import deliver_files
-from batchkit.deliver.errors import (
+from batchkit.delivery import sftp as sftp_module
+from batchkit.delivery.files import deliver_files
+from batchkit.delivery.errors import (
     AuthError,
     HostKeyError,
     PermanentError,
@@ -30,10 +30,10 @@ from batchkit.deliver.errors import (
     UncertainDelivery,
     UnsupportedServer,
 )
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.records import DeliveryResult, sha256_file
-from batchkit.deliver.settings import DeliverySettings
-from batchkit.deliver.targets import parse_destination
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.records import DeliveryResult, sha256_file
+from batchkit.delivery.settings import DeliverySettings
+from batchkit.delivery.targets import parse_destination
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from batchkit.build.pipeline import build_files
-from batchkit.build.settings import load_build_settings
+from batchkit.builder.pipeline import build_files
+from batchkit.builder.settings import load_build_settings
 from batchkit.core.config import load_config
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "shopify"

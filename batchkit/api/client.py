@@ -4,12 +4,12 @@ Basic auth (the account SID and the token), `Accept: application/json` on every 
 writes, relative `@nextpageuri` links followed to the end, numbers read exactly. Every request waits
 for the budget first. GETs are retried on connection errors, timeouts, broken bodies and 5xx with
 capped, jittered backoff, and after a 429 once the window has reset; **writes are never retried here**:
-a write answered 429/5xx is NotAccepted (safe to send again), one whose answer was lost is UnknownWrite.
+`send` makes one request and returns its answer; what the answer means, and whether to send again, is
+decided in one place (api/writes.py).
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -31,6 +31,7 @@ from batchkit.api.errors import (
     UnknownWrite,
 )
 from batchkit.api.settings import ApiSettings, is_loopback
+from batchkit.core.backoff import backoff_delay
 from batchkit.core.version import VERSION
 
 MAX_STORM = 20  # 429s in a row on one GET before giving up (each one waited out)
@@ -107,9 +108,9 @@ class ApiClient:
         return cls(f"{what}: impact.com refused the request ({response.status_code}{': ' + said if said else ''})",
                    response.status_code)
 
-    def _backoff(self, attempt: int) -> None:
-        cap = self.settings.backoff_cap
-        self.sleep(min(cap, self.settings.backoff * 2 ** attempt) * random.uniform(0.5, 1.0))
+    def backoff(self, attempt: int) -> None:
+        """Wait before retry number `attempt` (1 = the first), capped and jittered."""
+        self.sleep(backoff_delay(attempt, self.settings.backoff, self.settings.backoff_cap))
 
     def get(self, resource: str, params: Mapping[str, Any] | None = None, what: str = "",
             hook: Callable[[dict[str, Any]], Any] | None = None) -> Any:
@@ -147,7 +148,7 @@ class ApiClient:
             if failures > self.settings.retries:
                 raise ApiUnreachable(self._scrub(f"{what}: impact.com did not answer after {failures} attempts "
                                                  f"({last}); nothing was changed, try again later"))
-            self._backoff(failures - 1)
+            self.backoff(failures)
 
     def pages(self, resource: str, params: Mapping[str, Any], key: str, what: str = "",
               hook: Callable[[dict[str, Any]], Any] | None = None) -> Iterator[Page]:
@@ -165,9 +166,10 @@ class ApiClient:
                                      "into this account on this API; not followed")
             link = page.next_uri
 
-    def write(self, method: str, resource: str, form: Mapping[str, str], what: str) -> Any:
-        """One PUT or DELETE, form-encoded, sent once: NotAccepted when it surely was not queued, UnknownWrite
-        when the answer was lost after sending."""
+    def send(self, method: str, resource: str, form: Mapping[str, str], what: str) -> httpx.Response:
+        """One PUT or DELETE, form-encoded, sent once and never retried here: NotAccepted when it could not be
+        sent (no connection), UnknownWrite when it was sent and the answer was lost; otherwise the answer,
+        whatever its status (api/writes.py says what it means)."""
         self.budget.before()
         try:
             response = self._http.request(method, self.path(resource), content=urlencode(dict(form)).encode(),
@@ -175,17 +177,22 @@ class ApiClient:
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise NotAccepted(self._scrub(f"{what}: not sent ({_describe(exc)})")) from None
         except httpx.TransportError as exc:
-            raise UnknownWrite(self._scrub(f"{what}: sent, but the answer was lost ({_describe(exc)}); it may "
-                                           "have been queued: batchkit reads the action before sending it "
-                                           "again")) from None
+            raise UnknownWrite(self._scrub(f"{what}: sent, but the answer was lost ({_describe(exc)})")) from None
         self.budget.after(response.headers, response.status_code)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise NotAccepted(f"{what}: not accepted (HTTP {response.status_code}); safe to send again",
-                              response.status_code)
-        if response.status_code >= 400:
-            raise self._refuse(response, what)
-        try:
-            return parse_json(response.content, what)
-        except ApiAnswerError as exc:
-            raise UnknownWrite(f"{what}: accepted (HTTP {response.status_code}) but {exc}; it may have been "
-                               "queued") from None
+        return response
+
+    def said(self, response: httpx.Response) -> str:
+        """The API's own words in an answer (its Message and Errors), the token scrubbed."""
+        return self._scrub(_message(response))
+
+    def credentials_error(self, response: httpx.Response, what: str) -> ApiCredentials | ApiForbidden | None:
+        """The error a 401 or 403 is (the caller was refused, not the request); None for any other status."""
+        if response.status_code in (401, 403):
+            error = self._refuse(response, what)
+            assert isinstance(error, (ApiCredentials, ApiForbidden))
+            return error
+        return None
+
+    def read(self, response: httpx.Response, what: str) -> Any:
+        """An answer's body as exact JSON (ApiAnswerError when it is not)."""
+        return parse_json(response.content, what)

@@ -1,4 +1,5 @@
-"""API settings: flags, then the environment, then [api] in batchkit.toml, then defaults.
+"""API settings: flags, then the environment, then [api] in batchkit.toml, then defaults (one precedence,
+batchkit.core.settings.pick; the state folder from batchkit.state.folder, shared with deliver).
 
 The token comes only from IMPACT_AUTH_TOKEN (never a flag or the file) and never appears in repr().
 Plain http:// is allowed only to a loopback host (the sandbox); TLS is always verified.
@@ -16,14 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from batchkit.core.config import Config
-from batchkit.core.errors import ConfigError, UsageError
-from batchkit.core.state import default_state_dir
+from batchkit.core.errors import ConfigError
+from batchkit.core.settings import pick
+from batchkit.state.folder import default_state_dir, resolve_state_dir
 
 __all__ = ["ApiSettings", "api_settings", "is_loopback"]
 
 DEFAULT_URL = "https://api.impact.com"
-_ENV = {"url": "BATCHKIT_API_URL", "account_sid": "IMPACT_ACCOUNT_SID", "campaign_id": "BATCHKIT_CAMPAIGN_ID",
-        "state_dir": "BATCHKIT_STATE_DIR"}
+_ENV = {"url": "BATCHKIT_API_URL", "account_sid": "IMPACT_ACCOUNT_SID", "campaign_id": "BATCHKIT_CAMPAIGN_ID"}
 _RANGES = {  # key: (default, lowest, highest)
     "requests_per_hour": (1000, 1, 100_000), "timeout": (30.0, 0.001, 3600), "sync_days": (90, 1, 3 * 365),
     "page_size": (20_000, 2000, 20_000), "retries": (4, 0, 20), "max_age": (3600.0, 0, 366 * 86400),
@@ -81,7 +82,7 @@ def is_loopback(host: str) -> bool:
 
 def _api_table(config: Config) -> dict[str, Any]:
     raw = config.sections.get("api", {})
-    where = config.source or "batchkit.toml"
+    where = config.where
     for key in raw if isinstance(raw, dict) else ():
         if any(word in key.lower() for word in _SECRET_WORDS):
             raise ConfigError(f"{where}: [api] {key}: the impact.com token never goes in batchkit.toml; set "
@@ -115,40 +116,20 @@ def check_url(url: str, origin: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
 
-def _pick(key: str, flags: Mapping[str, Any], env: Mapping[str, str], table: Mapping[str, Any],
-          where: str) -> tuple[str | None, str]:
-    if flags.get(key) is not None:
-        if not str(flags[key]).strip():
-            raise UsageError(f"--{key.replace('_', '-')} is empty")
-        return str(flags[key]).strip(), "--" + key.replace("_", "-")
-    if env.get(_ENV[key], "").strip():
-        return env[_ENV[key]].strip(), _ENV[key]
-    if key in table:
-        return str(table[key]).strip(), f"{where}: [api] {key}"
-    return None, ""
-
-
 def api_settings(config: Config, flags: Mapping[str, Any] | None = None,
                  env: Mapping[str, str] = os.environ) -> ApiSettings:
-    """Flags > environment > [api] in batchkit.toml > defaults; the token only from IMPACT_AUTH_TOKEN (it may
-    be missing: reading the mirror needs none; ApiSettings.need_token() says so when a request would)."""
+    """Flags > environment > [api] in batchkit.toml > defaults (batchkit.core.settings.pick); the state folder
+    from batchkit.state.folder, the same one deliver uses; the token only from IMPACT_AUTH_TOKEN (it may be
+    missing: reading the mirror needs none; ApiSettings.need_token() says so when a request would)."""
     flags, table = flags or {}, _api_table(config)
-    where = config.source or "batchkit.toml"
-    url, origin = _pick("url", flags, env, table, where)
-    sid, _ = _pick("account_sid", flags, env, table, where)
-    campaign, _ = _pick("campaign_id", flags, env, table, where)
-    state, state_origin = _pick("state_dir", flags, env, table, where)
-    deliver = config.sections.get("deliver")
-    if state is None and isinstance(deliver, dict) and isinstance(deliver.get("state_dir"), str):
-        state, state_origin = deliver["state_dir"], f"{where}: [deliver] state_dir"
-    if not sid:
+    url, sid, campaign = (pick(key, flags=flags, env=env, env_name=_ENV[key], table=table, section="api",
+                               where=config.where) for key in ("url", "account_sid", "campaign_id"))
+    state = flags.get("state_dir")
+    state_dir = resolve_state_dir(config, None if state is None else str(state), env)
+    if not sid.value:
         raise ConfigError("no impact.com account: set IMPACT_ACCOUNT_SID (or [api] account_sid)")
-    token = env.get("IMPACT_AUTH_TOKEN", "")
     numbers: dict[str, Any] = {key: type(default)(table.get(key, default)) for key, (default, _l, _h) in
                                _RANGES.items()}
-    in_file = state_origin.startswith(f"{where}: [")  # relative paths in the file are relative to the file
-    base = Path(config.source).parent if config.source and in_file else Path(".")
-    return ApiSettings(account_sid=sid, token=token.strip(), url=check_url(url, origin) if url else DEFAULT_URL,
-                       campaign_id=campaign,
-                       state_dir=(base / Path(state).expanduser()) if state else default_state_dir(env),
-                       **numbers)
+    return ApiSettings(account_sid=sid.value, token=env.get("IMPACT_AUTH_TOKEN", "").strip(),
+                       url=check_url(url.value, url.origin) if url.value else DEFAULT_URL,
+                       campaign_id=campaign.value, state_dir=state_dir, **numbers)

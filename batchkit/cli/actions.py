@@ -26,8 +26,8 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--account-sid", metavar="SID", help="The account [env IMPACT_ACCOUNT_SID]; the token comes "
                      "only from IMPACT_AUTH_TOKEN."),
         click.option("--campaign-id", metavar="ID", help="The campaign (program) [env BATCHKIT_CAMPAIGN_ID]."),
-        click.option("--state-dir", metavar="DIR", help="Where the mirror lives (default $XDG_STATE_HOME/batchkit) "
-                     "[env BATCHKIT_STATE_DIR]."),
+        click.option("--state-dir", metavar="DIR", help="The state folder, where the mirror lives (default: "
+                     "state_dir in batchkit.toml, else $XDG_STATE_HOME/batchkit) [env BATCHKIT_STATE_DIR]."),
     )):
         command = option(command)
     return command

@@ -63,7 +63,7 @@ def told_failures(before: Callable[[], None] | None = None) -> Iterator[None]:
     """Around a delivery: invalid files print their findings, a failed delivery one line per file (what happened
     to each), then the error propagates to Command (its one line and exit code). `before` runs first (e.g. to
     clear a progress line)."""
-    from batchkit.deliver.errors import DeliveryError, InvalidFiles
+    from batchkit.delivery.errors import DeliveryError, InvalidFiles
     from batchkit.render.text import render_text
 
     try:

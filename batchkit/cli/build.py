@@ -26,9 +26,9 @@ from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
 def build(input_path: Path, out_dir: Path, config_path: str | None, preset: str | None, action_tracker_id: int | None,
           sheet: str | None, prefix: str | None, dry_run: bool, fmt: str) -> None:
     """Turn an internal order export (CSV/XLSX) into impact.com batch files."""
-    from batchkit.build.pipeline import build_files
-    from batchkit.build.settings import load_build_settings
-    from batchkit.build.summary import summary_json, summary_text
+    from batchkit.builder.pipeline import build_files
+    from batchkit.builder.settings import load_build_settings
+    from batchkit.builder.summary import summary_json, summary_text
     from batchkit.core.config import load_config
 
     config = load_config(config_path)
@@ -45,7 +45,7 @@ LONG_INPUT = 5 << 20  # bytes: inputs this large get a progress bar (when stderr
 @contextmanager
 def _progress(path: Path) -> Iterator[Callable[[str], None] | None]:
     """A phase progress bar on stderr for long inputs, only when stderr is a terminal."""
-    from batchkit.build.pipeline import STEPS
+    from batchkit.builder.pipeline import STEPS
 
     try:
         big = path.is_file() and path.stat().st_size >= LONG_INPUT

@@ -12,7 +12,7 @@ from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
 from batchkit.core.kinds import KIND_IDS
 
 if TYPE_CHECKING:
-    from batchkit.validate.fix import FixResult, Input
+    from batchkit.validation.fix import FixResult, Input
 
 
 @click.command(cls=Command)
@@ -28,8 +28,8 @@ def fix(file: Path, output: Path, config_path: str | None, kind: str | None, she
     from batchkit.io.read import read_csv_bytes
     from batchkit.io.write import write_bytes_atomic
     from batchkit.render.text import render_text
-    from batchkit.validate.engine import validate_tables
-    from batchkit.validate.fix import check_target, fix_file, inspect
+    from batchkit.validation.engine import validate_tables
+    from batchkit.validation.fix import check_target, fix_file, inspect
 
     config = load_config(config_path)
     check_target(file, output)

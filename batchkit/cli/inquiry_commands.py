@@ -44,64 +44,55 @@ def pull(status: str, since: str | None, target: Path, force: bool, **params: An
 @click.option("--to", "to", default="api", show_default=True, metavar="DEST",
               help="api (one PUT /ActionInquiries per inquiry), or a folder / sftp://... for the bulk-upload CSV.")
 @click.option("--dry-run", is_flag=True, help="Validate and show what would be sent, without sending.")
+@click.option("--resend-unknown", is_flag=True, help="Send again the resolutions whose outcome is unknown and that the "
+              "inquiry does not show (check them on impact.com first: batchkit status).")
 @click.option("--approvals", type=click.Path(path_type=Path), metavar="OUT.csv",
               help="Also write the order-level modification file approving the accepted inquiries' orders.")
 @click.option("--force", is_flag=True, help="Overwrite the --approvals file if it exists.")
 @click.option("--key-file", metavar="PATH", help="SSH private key for an sftp:// destination.")
 @click.option("--known-hosts", metavar="PATH", help="known_hosts file pinning an sftp:// server's host key.")
 @api_options
-def resolve(file: Path, to: str, dry_run: bool, approvals: Path | None, force: bool, key_file: str | None,
-            known_hosts: str | None, **params: Any) -> None:
+def resolve(file: Path, to: str, dry_run: bool, resend_unknown: bool, approvals: Path | None, force: bool,
+            key_file: str | None, known_hosts: str | None, **params: Any) -> None:
     """Resolve the inquiries of FILE (a resolution CSV, or the edited review XLSX) exactly once."""
-    from batchkit.deliver.ledger import Ledger
-    from batchkit.deliver.settings import resolve_settings
+    from batchkit.core.config import load_config
+    from batchkit.delivery.channels import destination_of
+    from batchkit.delivery.settings import resolve_settings
+    from batchkit.inquiries.run import resolve_to
     from batchkit.io.write import require_suffix
+    from batchkit.state.ledger import Ledger
 
     if approvals is not None:
         require_suffix(approvals, ".csv", "--approvals")
-    config_path, state_dir = params.get("config_path"), params.get("state_dir")
-    delivery = resolve_settings(_config(config_path), {"to": to, "key_file": key_file, "known_hosts": known_hosts,
-                                                       "state_dir": state_dir}, os.environ)
+    config = load_config(params.get("config_path"))
+    state_dir = params.get("state_dir")
+    api_flags = {"url": params.get("api_url"), "account_sid": params.get("account_sid"),
+                 "campaign_id": params.get("campaign_id")}
+    delivery = resolve_settings(config, {"to": to, "key_file": key_file, "known_hosts": known_hosts,
+                                         "state_dir": state_dir}, os.environ, api_flags)
+    dest = destination_of(delivery)
     ledger = Ledger(delivery.state_dir)
     try:
         with told_failures():
-            if delivery.to.strip() == "api":
-                _via_api(file, params, ledger, dry_run, approvals, force)
-            else:
-                _to_drop(file, delivery, ledger, dry_run)
+            got = resolve_to(file, config, dest, delivery, ledger, dry_run=dry_run, resend_unknown=resend_unknown,
+                             notify=_say)
+        for line in got.lines():
+            out(line)
+        for note in got.summary.notes if got.summary is not None else ():
+            _say(note)
+        if approvals is not None and got.summary is not None and not dry_run:
+            _approvals(got.summary, config, ledger, approvals, force)
     finally:
         ledger.close()
 
 
-def _config(path: str | None) -> Any:
-    from batchkit.core.config import load_config
-
-    return load_config(path)
-
-
-def _via_api(file: Path, params: dict[str, Any], ledger: Any, dry_run: bool, approvals: Path | None,
-             force: bool) -> None:
-    from batchkit.inquiries.book import InquiryBook
-    from batchkit.inquiries.resolve import resolve_via_api
+def _approvals(summary: Any, config: Any, ledger: Any, approvals: Path, force: bool) -> None:
+    """--approvals: the order-level modification file approving the accepted inquiries' orders."""
     from batchkit.inquiries.upload import approvals_csv
     from batchkit.io.write import write_text_atomic
 
-    config = _config(params.get("config_path"))
-    api = load_api_settings(dict(params))
-    summary = resolve_via_api(file, config, api, ledger, dry_run=dry_run, notify=_say)
-    out(summary.line())
-    for note in summary.notes:
+    text, notes = approvals_csv(summary.accepted, ledger.inquiries(summary.account), config)
+    write_text_atomic(approvals, text, overwrite=force)
+    out(f"approvals: {text.count(chr(10)) - 1} order(s) -> {approvals}")
+    for note in notes:
         _say(note)
-    if approvals is not None and not dry_run:
-        text, notes = approvals_csv(summary.accepted, InquiryBook(ledger, api.account_sid), config)
-        write_text_atomic(approvals, text, overwrite=force)
-        out(f"approvals: {text.count(chr(10)) - 1} order(s) -> {approvals}")
-        for note in notes:
-            _say(note)
-
-
-def _to_drop(file: Path, delivery: Any, ledger: Any, dry_run: bool) -> None:
-    from batchkit.inquiries.upload import resolve_to_drop
-
-    for result in resolve_to_drop(file, delivery.config, delivery, ledger, dry_run=dry_run):
-        out(result.describe())

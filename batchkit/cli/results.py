@@ -43,7 +43,7 @@ def results(files: tuple[Path, ...], since: str | None, wait: float | None, budg
     """The platform's verdict on delivered files (every delivery in the ledger unless FILEs are given)."""
     from batchkit.core.config import load_config
     from batchkit.io.write import require_suffix
-    from batchkit.results.run import results_for
+    from batchkit.verdicts.run import results_for
 
     if report_path is not None:
         require_suffix(report_path, ".xlsx", "--report")

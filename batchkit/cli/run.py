@@ -7,6 +7,7 @@ import sys
 import click
 
 from batchkit.cli.base import Command, out
+from batchkit.render.escape import printable
 
 
 @click.command("run", cls=Command)
@@ -21,4 +22,8 @@ def run_command(config_path: str, dry_run: bool) -> None:
     log(f"run: start ({config_path}{', dry run' if dry_run else ''})")
     summary = run_job(load_config(config_path), dry_run=dry_run, log=log)
     out(summary.line())
+    if summary.attention:
+        out(f"needs a person ({len(summary.attention)}; `batchkit status` shows them, with what to do):")
+    for line in summary.attention:
+        out(printable(f"  {line}"))
     sys.exit(summary.exit_code)

@@ -48,7 +48,7 @@ def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, 
     """Check batch files before upload; several files are checked as one batch."""
     from batchkit.core.codes import code_filter, unknown_codes
     from batchkit.core.config import load_config
-    from batchkit.validate.engine import validate_paths
+    from batchkit.validation.engine import validate_paths
 
     config = load_config(config_path)
     _check_report_targets(files, report_path, issues_csv)

@@ -1,4 +1,8 @@
-"""batchkit.toml: defaults from schemas/defaults.toml, overridden by the user's file, validated once."""
+"""batchkit.toml: defaults from schemas/defaults.toml, overridden by the user's file, validated once.
+
+The file holds [sections] (each declared by the capability that reads it) and a few declared top-level keys
+(TOP_KEYS: settings that belong to no single capability, like the state folder every command shares).
+"""
 
 from __future__ import annotations
 
@@ -50,6 +54,8 @@ class Section:
 
 
 SECTIONS: dict[str, Section] = {}  # every section batchkit.toml may hold: a name not here is a typo
+# the keys batchkit.toml may hold above any [section] -> what each names; each is a non-empty string
+TOP_KEYS: dict[str, str] = {"state_dir": "the state folder"}
 
 
 def declare(section: Section) -> Section:
@@ -79,20 +85,50 @@ class Config:
     ignore: tuple[str, ...] = ()
     fail_on: str = "error"
     sections: dict[str, Any] = field(default_factory=dict)
+    top: dict[str, str] = field(default_factory=dict)  # the declared top-level keys the file sets (checked)
 
     @property
     def accepted_reasons(self) -> frozenset[str]:
         """Default codes plus the configured custom disposition codes."""
         return self.reason_codes | self.custom_codes
 
+    @property
+    def where(self) -> str:
+        """The file's name for messages (batchkit.toml when there is no file)."""
+        return self.source or DEFAULT_NAME
+
+    @property
+    def base(self) -> Path:
+        """The folder that relative paths in the file are relative to (the file's own folder)."""
+        return Path(self.source).parent if self.source else Path(".")
+
     def table(self, name: str) -> dict[str, Any]:
         """The [name] table of the user's file ({} when absent), checked against its declared keys."""
-        return SECTIONS[name].check(self.sections.get(name, {}), self.source or DEFAULT_NAME)
+        return SECTIONS[name].check(self.sections.get(name, {}), self.where)
+
+
+def _top_keys(user: dict[str, Any], where: str) -> dict[str, str]:
+    """The declared top-level keys of the user's file, each checked to be a non-empty string."""
+    top = {}
+    for name in [name for name in TOP_KEYS if name in user]:
+        value = user[name]
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {name} must be a string naming {TOP_KEYS[name]} (a top-level key: write "
+                              "it above any [section])")
+        if not value.strip():
+            raise ConfigError(f"{where}: {name} is empty: remove it or name {TOP_KEYS[name]}")
+        top[name] = value
+    return top
 
 
 def _merge(base: dict[str, Any], user: dict[str, Any], where: str) -> dict[str, Any]:
     merged = {k: dict(v) for k, v in base.items()}
     for name, table in user.items():
+        if name in TOP_KEYS:  # read by _top_keys
+            continue
+        if name not in SECTIONS and not isinstance(table, dict):
+            raise ConfigError(f"{where}: unknown top-level key {name!r} (allowed: {', '.join(sorted(TOP_KEYS))}; "
+                              "every other setting goes in its [section])")
         if name not in SECTIONS:
             raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(sorted(SECTIONS))})")
         if SECTIONS[name] not in _OWN:  # checked by its owner when it reads it
@@ -124,6 +160,7 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
         candidate = (cwd or Path.cwd()) / DEFAULT_NAME
         source = candidate if candidate.is_file() else None
     user = _read_user_file(source) if source else {}
+    top = _top_keys(user, str(source))
     merged = _merge(load_toml("defaults"), user, str(source))
     max_samples = merged["validate"]["max_samples"]
     if max_samples < 0:
@@ -145,4 +182,5 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
         ignore=tuple(merged["validate"].get("ignore", ())),
         fail_on=fail_on,
         sections={k: v for k, v in merged.items() if SECTIONS[k] not in _OWN},
+        top=top,
     )

@@ -26,17 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
-from batchkit.build.lines import (
+from batchkit.builder.lines import (
     Lines,
     currency_codes,
     lines_from,
     parsed_money,
     whole_numbers,
 )
-from batchkit.build.returns import group_orders
-from batchkit.build.settings import load_build_settings, require_once, resolve_columns
-from batchkit.build.shopify import FIELDS as SHOPIFY_FIELDS
-from batchkit.build.shopify import carriers
+from batchkit.builder.returns import group_orders
+from batchkit.builder.settings import load_build_settings, require_once, resolve_columns
+from batchkit.builder.shopify import FIELDS as SHOPIFY_FIELDS
+from batchkit.builder.shopify import carriers
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError, InputError
 from batchkit.core.money import minor_unit

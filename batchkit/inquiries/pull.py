@@ -18,8 +18,7 @@ from batchkit.api.client import ApiClient
 from batchkit.api.settings import ApiSettings
 from batchkit.core.errors import UsageError
 from batchkit.core.inquiry import FIELDS, STATUSES
-from batchkit.deliver.ledger import Ledger
-from batchkit.inquiries.book import InquiryBook
+from batchkit.state.ledger import Ledger
 from batchkit.io.write import write_bytes_atomic, write_text_atomic
 from batchkit.io.xlsx import table_xlsx_bytes
 
@@ -86,8 +85,13 @@ def pull_inquiries(settings: ApiSettings, target: Path, *, status: str | None = 
     header = list(FIELDS) + sorted({k for r in records for k in r} - set(FIELDS) - {"Uri"})
     rows = [[text_of(r.get(name)) for name in header] for r in records]
     _write(target, header, rows, overwrite)
-    book = InquiryBook(ledger or Ledger(settings.state_dir), settings.account_sid)
-    book.seen([(text_of(r.get("Id")), text_of(r.get("ResolutionStatus")), text_of(r.get("OrderId"))) for r in records])
+    store = ledger or Ledger(settings.state_dir)
+    try:
+        seen = [(text_of(r.get("Id")), text_of(r.get("ResolutionStatus")), text_of(r.get("OrderId"))) for r in records]
+        store.inquiries(settings.account_sid).seen(seen)
+    finally:
+        if ledger is None:
+            store.close()
     counts: dict[str, int] = {}
     for r in records:
         key = text_of(r.get("ResolutionStatus")) or "?"

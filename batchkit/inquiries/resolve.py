@@ -1,44 +1,44 @@
 """`batchkit inquiries resolve`: validated resolutions sent exactly once, one `PUT /ActionInquiries` each, or the
 bulk-upload CSV written to a folder or a drop (README "Action inquiries").
 
-Through the API, under the ledger's lock: an inquiry whose last reading is older than `[api] max_age` (or that
-was never read) is read again first, and one that is no longer UNRESOLVED is skipped; each resolution is
-written `sending` before its PUT goes and `sent` when answered. A lost answer is `unknown`: the next run reads
-the inquiry and counts it applied if it shows the status sent, sends it again only if it is still UNRESOLVED
-(the PUT is applied at once, not queued: an UNRESOLVED inquiry was not resolved). 429/5xx: not accepted, sent
-again after the budget's wait or a backoff.
+Through the API, under the ledger's lock, each resolution goes through the one write loop (api/writes.py),
+journaled by its change (the inquiry's Id and what is sent): a resolution applied earlier is not sent again;
+one refused is reported until its row changes (a row fixed in the review workbook is a new change, and is sent);
+one whose answer was lost is read back (applied when the inquiry shows the status sent) and sent again only with
+--resend-unknown. Before a new resolution goes, an inquiry whose last reading is older than `[api] max_age` (or
+never read) is read again, and one that is no longer UNRESOLVED is not sent.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from batchkit.api.client import ApiClient
-from batchkit.api.errors import (
-    ApiCredentials,
-    ApiForbidden,
-    ApiNotFound,
-    ApiRejected,
-    NotAccepted,
-    UnknownWrite,
-)
+from batchkit.api.errors import ApiError, ApiNotFound
 from batchkit.api.settings import ApiSettings
+from batchkit.api.writes import (
+    CANNOT_TELL,
+    NOT_YET,
+    SHOWS,
+    Done,
+    LostTooOften,
+    Write,
+    Writer,
+    read_back_failed,
+)
+from batchkit.core.change import inquiry_change
 from batchkit.core.config import Config
-from batchkit.deliver.errors import DeliveryError, InvalidFiles, UncertainDelivery
-from batchkit.deliver.failpoints import crash_point
-from batchkit.deliver.ledger import Ledger
-from batchkit.inquiries.book import DONE, InquiryBook, Resolved
+from batchkit.delivery.errors import DeliveryError, InvalidFiles, RefusedWrites, UncertainDelivery
 from batchkit.inquiries.resolution import Resolution, read_resolutions
-from batchkit.validate.engine import validate_paths
+from batchkit.state.inquiries import InquiriesSeen
+from batchkit.state.journal import DONE, Origin
+from batchkit.state.ledger import Ledger
+from batchkit.validation.engine import validate_paths
 
 KIND = "inquiry-resolution"
-MAX_STORMS = 5
 
 
 @dataclass
@@ -46,6 +46,7 @@ class ResolveSummary:
     """What a resolve did, by outcome; `notes` say why for the ones that need a person."""
 
     destination: str
+    account: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     requests: int = 0
@@ -62,7 +63,7 @@ class ResolveSummary:
 
 
 def inquiries_url(settings: ApiSettings) -> str:
-    """The ledger's name for an account's campaign's inquiries."""
+    """Where resolutions of an account's campaign go (the journal's destination; never part of the key)."""
     return f"{settings.url.rstrip('/')}{settings.base}/ActionInquiries?CampaignId={settings.campaign_id}"
 
 
@@ -75,154 +76,137 @@ def checked_resolutions(path: Path, config: Config) -> list[Resolution]:
 
 
 def resolve_via_api(path: Path, config: Config, api: ApiSettings, ledger: Ledger, *, dry_run: bool = False,
-                    client_factory: Callable[[], ApiClient] | None = None, lock_wait: float = 30.0,
-                    notify: Callable[[str], None] | None = None) -> ResolveSummary:
-    """Send each resolution of `path` once; DeliveryError (exit 3) when any is unknown, refused or not accepted."""
+                    resend_unknown: bool = False, client_factory: Callable[[], ApiClient] | None = None,
+                    lock_wait: float = 30.0, notify: Callable[[str], None] | None = None) -> ResolveSummary:
+    """Send each resolution of `path` once; RefusedWrites (exit 1) when impact.com refused one, a DeliveryError
+    (exit 3) when one is unknown or not sent."""
     api.need_campaign()
     ledger.check()
     rows = checked_resolutions(path, config)
-    summary = ResolveSummary(inquiries_url(api))
-    book = InquiryBook(ledger, api.account_sid)
+    summary = ResolveSummary(inquiries_url(api), api.account_sid)
     if dry_run:
-        return _preview(rows, book, summary, str(path.resolve()))
+        return _preview(rows, ledger, api, summary)
     factory = client_factory or (lambda: ApiClient(api, notify=notify))
     with ledger.locked(lock_wait):
-        book.settle_interrupted()
-        run = _Resolver(api, book, summary, factory, str(path.resolve()))
+        run = _Resolver(api, ledger, summary, factory, path)
         try:
             for r in rows:
-                run.one(r)
+                run.one(r, resend_unknown)
+        except LostTooOften as exc:
+            raise UncertainDelivery(str(exc)) from None
         finally:
-            summary.requests = run.requests()
-            run.close()
-    _raise_if_incomplete(summary)
+            summary.requests = run.writer.requests()
+            run.writer.close()
+    raise_if_incomplete(summary)
     return summary
 
 
-def _preview(rows: list[Resolution], book: InquiryBook, summary: ResolveSummary, source: str) -> ResolveSummary:
+def _preview(rows: list[Resolution], ledger: Ledger, api: ApiSettings, summary: ResolveSummary) -> ResolveSummary:
+    earlier = ledger.journal.of([inquiry_change(api.account_sid, r.form()).key for r in rows])
     for r in rows:
-        before = book.get(summary.destination, r.inquiry_id)
-        if before is not None and before.state in DONE:
+        before = earlier.get(inquiry_change(api.account_sid, r.form()).key)
+        if before is not None and (before.state in DONE or before.state == "refused"):
             summary.add(f"would skip ({before.state} earlier)")
         else:
-            summary.add("would send" if before is None or before.state != "unknown" else "would read, then decide")
+            summary.add("would send" if before is None or before.state != "unknown" else "would read back")
     return summary
 
 
-def _raise_if_incomplete(summary: ResolveSummary) -> None:
-    unknown, failed = summary.counts.get("unknown", 0), summary.counts.get("failed", 0) + summary.counts.get(
-        "refused", 0)
-    if not unknown and not failed:
+def raise_if_incomplete(summary: ResolveSummary) -> None:
+    """RefusedWrites (exit 1) when only refusals are left, a DeliveryError (exit 3) when any is unknown or unsent."""
+    unknown, failed, refused = (summary.counts.get(k, 0) for k in ("unknown", "failed", "refused"))
+    if not unknown and not failed and not refused:
         return
-    error = UncertainDelivery if unknown else DeliveryError
-    raise error(f"{unknown + failed} inquiry resolution(s) not done: " + "; ".join(summary.notes[:5])
+    error: type[DeliveryError] = UncertainDelivery if unknown else DeliveryError if failed else RefusedWrites
+    raise error(f"{unknown + failed + refused} inquiry resolution(s) not done: " + "; ".join(summary.notes[:5])
                 + (f" (and {len(summary.notes) - 5} more)" if len(summary.notes) > 5 else "")
-                + " (the others are recorded: running again sends only what is left)")
+                + " (the others are recorded: running again sends only what is left; `batchkit status` lists them)")
+
+
+def accept(answer: Any) -> tuple[str, str | None] | None:
+    """An inquiry PUT's answer: applied at once when it says OK; None otherwise (then: unknown, read back)."""
+    return ("applied", None) if isinstance(answer, dict) and str(answer.get("Status", "")).upper() == "OK" else None
 
 
 class _Resolver:
-    """One run: the client, the book, the summary."""
+    """One run: the writer, what was seen of each inquiry, the summary."""
 
-    def __init__(self, api: ApiSettings, book: InquiryBook, summary: ResolveSummary,
-                 factory: Callable[[], ApiClient], source: str) -> None:
-        self.api, self.book, self.summary, self.factory, self.source = api, book, summary, factory, source
-        self._client: ApiClient | None = None
+    def __init__(self, api: ApiSettings, ledger: Ledger, summary: ResolveSummary,
+                 factory: Callable[[], ApiClient], path: Path) -> None:
+        self.api, self.summary, self.path = api, summary, path
+        self.seen: InquiriesSeen = ledger.inquiries(api.account_sid)
+        self.writer = Writer(ledger.journal, factory, self._read_back, accept, api.retries)
+        self._sent: dict[str, str] = {}  # change key -> the status that resolution sends
 
-    @property
-    def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = self.factory()
-        return self._client
+    def one(self, r: Resolution, resend_unknown: bool) -> None:
+        form = r.form()
+        change = inquiry_change(self.api.account_sid, form)
+        self._sent[change.key] = r.status
+        w = Write(change, "PUT", "ActionInquiries", form, f"PUT /ActionInquiries for inquiry {r.inquiry_id} "
+                  f"(row {r.row})", "inquiry", self.summary.destination,
+                  Origin(name=self.path.name, row=r.row, source=str(self.path.absolute())))
+        done = self.writer.decide(w, resend_unknown=resend_unknown)
+        if done is None:
+            status = self._current(r)
+            if status is None:
+                return
+            done = self.writer.send(w)
+            done.notes += self.writer.pending_on_target(w)
+        self._count(r, done)
 
-    def requests(self) -> int:
-        return self._client.budget.requests if self._client is not None else 0
+    def _count(self, r: Resolution, done: Done) -> None:
+        outcome = {"applied": "resolved", "earlier": "done earlier"}.get(done.state, done.state)
+        self.summary.add(outcome, "; ".join(n for n in [done.note, *done.notes] if n) or None)
+        if done.state in ("applied", "earlier") and r.status == "VALID":
+            self.summary.accepted.append(r)
+        if done.state == "applied":
+            self.seen.seen([(r.inquiry_id, r.status, self.seen.order_of(r.inquiry_id))])
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    def one(self, r: Resolution) -> None:
-        dest = self.summary.destination
-        before = self.book.get(dest, r.inquiry_id)
-        if before is not None and before.state in DONE:
-            self.summary.add("done earlier")
-            if before.state in ("sent", "applied") and before.status == "VALID":
-                self.summary.accepted.append(r)
-            return
-        status = self._current(r, before)
-        if status is None:
-            return
-        self._send(r)
-
-    def _current(self, r: Resolution, before: Resolved | None) -> str | None:
-        """The inquiry's status now (read again when stale or unknown); None when there is nothing to send."""
-        seen = self.book.last_seen(r.inquiry_id)
-        if before is not None and before.state == "unknown" or seen is None or seen[1] > self.api.max_age:
-            found = self._read(r)
-            if found is None:
-                return None
-            status = found
-        else:
-            status = seen[0]
-        if status == "UNRESOLVED":
+    def _current(self, r: Resolution) -> str | None:
+        """The inquiry's status before a new resolution goes (read again when stale); None when it is not to go."""
+        seen = self.seen.last_seen(r.inquiry_id)
+        status = seen[0] if seen is not None and seen[1] <= self.api.max_age else self._read(r)
+        if status is None or status == "UNRESOLVED":
             return status
-        if before is not None and before.state == "unknown" and status == r.status:
-            self.book.settle(before, "applied", "the answer was lost; the inquiry shows the resolution sent")
-            self.summary.add("applied")
-            if r.status == "VALID":
-                self.summary.accepted.append(r)
-            return None
-        self.book.skip(self.summary.destination, r.inquiry_id, r.status, self.source, r.row,
-                       f"already {status} on impact.com")
         self.summary.add("skipped (no longer UNRESOLVED)", f"inquiry {r.inquiry_id} (row {r.row}) is already {status} "
                          "on impact.com: not sent")
         return None
 
     def _read(self, r: Resolution) -> str | None:
+        """The inquiry's ResolutionStatus as read now (None, said in the summary, when it cannot be told)."""
         try:
-            found = self.client.get(f"ActionInquiries/{r.inquiry_id}", what=f"GET /ActionInquiries/{r.inquiry_id}")
+            found = self.writer.client.get(f"ActionInquiries/{r.inquiry_id}",
+                                           what=f"GET /ActionInquiries/{r.inquiry_id}")
         except ApiNotFound:
             self.summary.add("refused", f"inquiry {r.inquiry_id} (row {r.row}): impact.com has no such inquiry")
             return None
-        found = found if isinstance(found, dict) else {}
-        status = str(found.get("ResolutionStatus", "")).upper() or "UNRESOLVED"
-        self.book.seen([(r.inquiry_id, status, str(found.get("OrderId", "") or ""))])
+        status = _status(found)
+        if status is None:
+            self.summary.add("failed", f"inquiry {r.inquiry_id} (row {r.row}): its current status cannot be read "
+                             "(an answer without a ResolutionStatus): not sent; run again later")
+            return None
+        self.seen.seen([(r.inquiry_id, status, str(found.get("OrderId", "") or ""))])
         return status
 
-    def _send(self, r: Resolution) -> None:
-        form = r.form()
-        entry = self.book.sending(self.summary.destination, r.inquiry_id, r.status, urlencode(form), self.source,
-                                  r.row)
-        crash_point("api-sending")
-        what = f"PUT /ActionInquiries for inquiry {r.inquiry_id} (row {r.row})"
-        outcome, note = self._put(form, what)
-        self.book.settle(entry, outcome, note)
-        if outcome == "sent":
-            self.book.seen([(r.inquiry_id, r.status, self.book.order_of(r.inquiry_id))])
-            if r.status == "VALID":
-                self.summary.accepted.append(r)
-        self.summary.add(outcome, note)
+    def _read_back(self, w: Write) -> tuple[str, str]:
+        """Does the inquiry show the resolution sent? (api/writes.py's read-back for inquiry writes)."""
+        inquiry_id = w.form.get("Id", "")
+        try:
+            found = self.writer.client.get(f"ActionInquiries/{inquiry_id}", what=f"GET /ActionInquiries/{inquiry_id}")
+        except ApiError as exc:
+            return CANNOT_TELL, read_back_failed(f"inquiry {inquiry_id}", exc)
+        status = _status(found)
+        if status is None:
+            return CANNOT_TELL, f"inquiry {inquiry_id} reads without a ResolutionStatus"
+        sent = self._sent.get(w.change.key, w.form.get("ResolutionStatus", ""))
+        if status == sent:
+            return SHOWS, f"inquiry {inquiry_id} is {status}"
+        return (NOT_YET if status == "UNRESOLVED" else CANNOT_TELL), f"inquiry {inquiry_id} is {status}, not {sent}"
 
-    def _put(self, form: dict[str, str], what: str) -> tuple[str, str | None]:
-        storms = failures = 0
-        while True:
-            try:
-                answer: Any = self.client.write("PUT", "ActionInquiries", form, what)
-            except NotAccepted as exc:
-                storms, failures = storms + (exc.status == 429), failures + (exc.status != 429)
-                if storms > MAX_STORMS or failures > self.api.retries:
-                    return "failed", f"{exc} (gave up after {storms + failures} tries)"
-                if exc.status != 429:
-                    time.sleep(min(self.api.backoff_cap, self.api.backoff * 2 ** (failures - 1))
-                               * random.uniform(0.5, 1.0))
-                continue
-            except UnknownWrite as exc:
-                return "unknown", str(exc)
-            except (ApiCredentials, ApiForbidden):
-                raise
-            except ApiRejected as exc:
-                return "refused", str(exc)
-            crash_point("api-answered")
-            ok = isinstance(answer, dict) and str(answer.get("Status", "")).upper() == "OK"
-            return ("sent", None) if ok else ("unknown", f"{what}: answered without Status OK; it may be resolved")
 
+def _status(found: Any) -> str | None:
+    """An inquiry's ResolutionStatus, or None when the answer is not an inquiry with one ({}, null, a wrapper)."""
+    if not isinstance(found, dict) or not isinstance(found.get("ResolutionStatus"), str):
+        return None
+    status = found["ResolutionStatus"].strip().upper()
+    return status if status in ("UNRESOLVED", "VALID", "DECLINED", "INCOMPLETE") else None

@@ -97,3 +97,32 @@ def match_files(inquiries: Path, export: Path, config: Config, out: Path, preset
         write_review_file(Path(review), decisions, settings.deadline_days, overwrite)
         outcome.written.append(Path(review))
     return outcome
+
+
+@dataclass
+class Resolved:
+    """What a resolve did: through the API (`summary`), or the bulk-upload CSV delivered to a drop (`results`)."""
+
+    summary: Any = None  # ResolveSummary
+    results: list[Any] = field(default_factory=list)  # DeliveryResult
+
+    def lines(self) -> list[str]:
+        """One line per file delivered, or the summary's line."""
+        return [self.summary.line()] if self.summary is not None else [r.describe() for r in self.results]
+
+
+def resolve_to(path: Path, config: Config, dest: Any, settings: Any, ledger: Any, *, dry_run: bool = False,
+               resend_unknown: bool = False, notify: Any = None) -> Resolved:
+    """Resolve the inquiries of `path` exactly once at `dest`: the API (one PUT each, journaled by change) or a
+    folder / SFTP drop (the bulk-upload CSV, for a person to upload in the web app)."""
+    from batchkit.delivery.viaapi.destination import ApiDestination
+
+    if isinstance(dest, ApiDestination):
+        from batchkit.inquiries.resolve import resolve_via_api
+
+        return Resolved(summary=resolve_via_api(path, config, dest.settings, ledger, dry_run=dry_run,
+                                                resend_unknown=resend_unknown, lock_wait=settings.lock_wait,
+                                                notify=notify))
+    from batchkit.inquiries.upload import resolve_to_drop
+
+    return Resolved(results=resolve_to_drop(path, config, settings, ledger, dry_run=dry_run))

@@ -1,5 +1,6 @@
 """Resolutions that do not go through the API: the web app's bulk-resolution CSV written to a folder or an
-SFTP drop (delivered exactly once by deliver's ledger), and the approvals file of accepted inquiries (an
+SFTP drop (delivered exactly once, its rows journaled as the inquiry changes they are, so that the API does not
+resolve them again, nor the upload what the API resolved), and the approvals file of accepted inquiries (an
 order-level modification with the account's approval code, SPEC §6.1)."""
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from pathlib import Path
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError
 from batchkit.core.inquiry import RESOLUTION_COLUMNS
-from batchkit.deliver.delivery import deliver_files
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.records import DeliveryResult
-from batchkit.deliver.settings import DeliverySettings
-from batchkit.deliver.targets import parse_destination
-from batchkit.inquiries.book import InquiryBook
+from batchkit.delivery.files import deliver_files
+from batchkit.delivery.plan import Planned
+from batchkit.delivery.prepare import prepare
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.records import DeliveryResult
+from batchkit.delivery.settings import DeliverySettings
+from batchkit.delivery.targets import parse_destination
 from batchkit.inquiries.resolution import Resolution
 from batchkit.inquiries.resolve import checked_resolutions
+from batchkit.state.inquiries import InquiriesSeen
 
 
 def to_upload_name(path: Path) -> str:
@@ -37,11 +40,10 @@ def upload_csv(rows: list[Resolution]) -> str:
     return buf.getvalue()
 
 
-def approvals_csv(accepted: list[Resolution], book: InquiryBook, config: Config) -> tuple[str, list[str]]:
+def approvals_csv(accepted: list[Resolution], book: InquiriesSeen, config: Config) -> tuple[str, list[str]]:
     """The order-level modification file approving the accepted inquiries' orders (Reason = the configured
     approval code), and notes for the ones it cannot name; ConfigError when no approval code is configured."""
-    table = config.sections.get("inquiries", {})
-    reason = str(table.get("approvals_reason", "APPROVED")) if isinstance(table, dict) else "APPROVED"
+    reason = str(config.table("inquiries").get("approvals_reason", "APPROVED"))
     if reason not in config.accepted_reasons:
         raise ConfigError(f"--approvals needs the account's approval code configured: add {reason!r} to [reasons] "
                           "custom in batchkit.toml once it is set up as a custom disposition code in the account "
@@ -69,4 +71,7 @@ def resolve_to_drop(path: Path, config: Config, settings: DeliverySettings, ledg
     with tempfile.TemporaryDirectory(prefix="batchkit-inquiries-") as folder:
         upload = Path(folder) / to_upload_name(path)
         upload.write_text(upload_csv(rows), encoding="utf-8", newline="")
-        return deliver_files([upload], parse_destination(settings.to), settings, ledger, dry_run=dry_run)
+        (fp,) = prepare([upload], config)
+        fp.plans = [Planned(r.row, r.row, "PUT", r.form(), resource="ActionInquiries") for r in rows]
+        dest = settings.destination or parse_destination(settings.to)
+        return deliver_files([upload], dest, settings, ledger, dry_run=dry_run, plans=[fp])

@@ -21,29 +21,28 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from batchkit.api.settings import api_settings
-from batchkit.build.pipeline import build_files
-from batchkit.build.settings import BuildSettings, load_build_settings
+from batchkit.builder.pipeline import build_files
+from batchkit.builder.settings import BuildSettings, load_build_settings
 from batchkit.core.config import Config
 from batchkit.core.errors import BatchkitError, ConfigError, InputError
 from batchkit.core.findings import FileReport, Report
 from batchkit.core.names import UNSAFE, without_kind_ids
-from batchkit.deliver.archive import archive, archived
-from batchkit.deliver.delivery import deliver_files
-from batchkit.deliver.errors import ArchiveError, DeliveryError, InvalidFiles, LockBusy
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.records import DeliveryResult
-from batchkit.deliver.settings import API, DeliverySettings, resolve_settings
-from batchkit.deliver.targets import parse_destination
-from batchkit.deliver.viaapi.destination import api_destination_url
-from batchkit.deliver.viaapi.send import deliver_via_api
+from batchkit.delivery.archive import archive, archived
+from batchkit.delivery.channels import deliver_paths, destination_of
+from batchkit.delivery.errors import ArchiveError, DeliveryError, InvalidFiles, LockBusy
+from batchkit.state.ledger import Ledger
+from batchkit.state.status import summarise
+from batchkit.delivery.records import DeliveryResult
+from batchkit.delivery.prepare import Check
+from batchkit.delivery.settings import DeliverySettings, resolve_settings
 from batchkit.io.write import folder_problem
 from batchkit.jobs import staging
-from batchkit.jobs.preflight import preflight_check, preflight_validated
+from batchkit.jobs.preflight import preflight_validated
 from batchkit.jobs.settings import load_run_settings
 from batchkit.render.escape import printable
 from batchkit.render.text import render_text
-from batchkit.results.collect import Asking, Results, collect
-from batchkit.results.origins import origins_of, record_origins
+from batchkit.verdicts.collect import Asking, Results, collect
+from batchkit.verdicts.origins import origins_of, record_origins
 
 RESULTS_DAYS = 90  # the verdicts a run collects: deliveries of this many days (impact.com keeps file submissions 90)
 
@@ -60,6 +59,7 @@ class RunSummary:
     origins: dict[Path, tuple[Path, list[tuple[int, str]]]] = field(default_factory=dict)  # built file -> export rows
     sent: set[int] = field(default_factory=set)  # ledger ids of this run's deliveries
     verdicts: Results | None = None
+    attention: list[str] = field(default_factory=list)  # what needs a person (batchkit status)
 
     def line(self) -> str:
         told = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items())) or "nothing delivered"
@@ -138,7 +138,24 @@ def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | 
             _stage_and_deliver(summary, folder, config, build_settings, delivery, now, day, dry_run, say)
     if not dry_run and job.results:
         _collect_verdicts(summary, config, delivery, job.archive, job.fail_on_rejected, say)
+    if not dry_run:
+        _needs_a_person(summary, delivery)
     return summary
+
+
+def _needs_a_person(summary: RunSummary, delivery: DeliverySettings) -> None:
+    """The journal's writes that need a person (this run's and earlier ones'): listed after the summary, so that
+    cron mail shows them; they set the exit code (3 unknown, 1 refused) when the run itself went well."""
+    ledger = Ledger(delivery.state_dir)
+    try:
+        if not ledger.exists():
+            return
+        status = summarise(ledger, last=0)
+    finally:
+        ledger.close()
+    summary.attention = status.attention_lines()
+    if summary.exit_code == 0:
+        summary.exit_code = status.exit_code
 
 
 def _stage_and_deliver(summary: RunSummary, stage: Path, config: Config, build_settings: BuildSettings,
@@ -156,10 +173,7 @@ def _stage_and_deliver(summary: RunSummary, stage: Path, config: Config, build_s
             return summary
         keep = not dry_run  # from here on, a delivered file's staged copy is kept until it is archived
         preflight = load_run_settings(config).preflight
-        if _via_api(delivery):
-            keep = _deliver(summary, day, delivery, dry_run, say, api=(config, preflight))
-        else:
-            keep = _deliver(summary, day, delivery, dry_run, say, preflight_check(config, say) if preflight else None)
+        keep = _deliver(summary, day, delivery, dry_run, say, preflight_validated(config, say) if preflight else None)
         return summary
     except LockBusy:  # nothing was sent
         keep = False
@@ -220,42 +234,20 @@ def _unarchived_skip(result: DeliveryResult, archive_root: Path) -> bool:
     return result.outcome == "skipped" and result.entry is not None and not archived(archive_root, result.entry)
 
 
-def _via_api(delivery: DeliverySettings) -> bool:
-    """`[deliver] to = "api"` (or --to api / BATCHKIT_TO=api): each record through impact.com's API."""
-    return delivery.to.strip() == API
-
-
 def _destination_url(config: Config, delivery: DeliverySettings) -> str:
     """The ledger's name of the run's destination."""
-    if _via_api(delivery):
-        settings = api_settings(config, {}, os.environ)
-        settings.need_campaign()
-        return api_destination_url(settings)
-    return parse_destination(delivery.to).url
-
-
-def _send(summary: RunSummary, delivery: DeliverySettings, ledger: Ledger, dry_run: bool, say: Callable[[str], None],
-          check: Callable[[list[Path]], Report] | None, api: tuple[Config, bool] | None) -> list[DeliveryResult]:
-    """Deliver the built files: to a folder or a drop, or (`api`: the config and whether to preflight) through
-    the API, one request per record."""
-    if api is None:
-        return deliver_files(summary.built, parse_destination(delivery.to), delivery, ledger, dry_run=dry_run,
-                             check=check)
-    config, preflight = api
-    settings = api_settings(config, {}, os.environ)
-    validated = preflight_validated(config, say) if preflight else None
-    return deliver_via_api(summary.built, settings, delivery, ledger, dry_run=dry_run, check=validated, notify=say)
+    return destination_of(delivery).url
 
 
 def _deliver(summary: RunSummary, day: Path, delivery: DeliverySettings, dry_run: bool, say: Callable[[str], None],
-             check: Callable[[list[Path]], Report] | None = None, api: tuple[Config, bool] | None = None) -> bool:
+             check: Check | None = None) -> bool:
     """Deliver the built files and archive each one delivered; True when a delivered file could not be archived."""
     ledger = Ledger(delivery.state_dir)
-    where = _destination_url(api[0], delivery) if api else parse_destination(delivery.to).url
-    say(f"deliver: {len(summary.built)} file(s) to {where}" + (" (dry run)" if dry_run else ""))
+    dest = destination_of(delivery)
+    say(f"deliver: {len(summary.built)} file(s) to {dest.url}" + (" (dry run)" if dry_run else ""))
     failure: DeliveryError | None = None
     try:
-        results = _send(summary, delivery, ledger, dry_run, say, check, api)
+        results = deliver_paths(summary.built, dest, delivery, ledger, dry_run=dry_run, check=check, notify=say)
     except InvalidFiles as exc:
         summary.exit_code = 1
         say("deliver: a built file does not validate" + (" or pass preflight" if check else "") + ": nothing was sent")
@@ -309,7 +301,6 @@ def _keep_origins(summary: RunSummary, results: list[DeliveryResult], ledger: Le
 def _collect_verdicts(summary: RunSummary, config: Config, delivery: DeliverySettings, archive_root: Path,
                       fail_on_rejected: bool, say: Callable[[str], None]) -> None:
     """The last step: the platform's verdicts on earlier deliveries (never this run's: none can be in yet)."""
-    from batchkit.api.settings import api_settings
 
     ledger = Ledger(delivery.state_dir)
     asking = Asking(lambda: api_settings(config, {}, os.environ), notify=say)

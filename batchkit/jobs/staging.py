@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from batchkit.core.errors import ConfigError, InputError
-from batchkit.deliver.archive import archive, archived
-from batchkit.deliver.errors import ArchiveError
-from batchkit.deliver.ledger import Ledger
-from batchkit.deliver.records import DeliveryResult, sha256_file
+from batchkit.delivery.archive import archive, archived
+from batchkit.delivery.errors import ArchiveError
+from batchkit.state.ledger import Ledger
+from batchkit.delivery.records import DeliveryResult, sha256_file
 
 LOCK = ".run.lock"
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from batchkit.validate.rules.registry import arrow_of
+from batchkit.validation.rules.registry import arrow_of
 
 _SEP = pa.scalar("\x1f", pa.large_string())
 TEXT = pa.large_string()

@@ -29,7 +29,7 @@ from batchkit.preflight.emit import emit
 from batchkit.preflight.items import Items, check_items
 from batchkit.preflight.keys import key_frame
 from batchkit.preflight.match import Matched, match
-from batchkit.validate.engine import Frames, Validated, validate_paths
+from batchkit.validation.engine import Frames, Validated, validate_paths
 
 _T = TypeVar("_T")
 

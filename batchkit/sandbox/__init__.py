@@ -5,6 +5,8 @@
         sb.url                      # http://127.0.0.1:PORT
         sb.faults.truncate()        # the next answer stops mid-body
         sb.settle()                 # apply every queued PUT/DELETE (and dropped file) now
+        sb.faults.fail_after_apply(502)  # the next write applies, then its answer is a 502
+        sb.applied_count("1000.4636.158201")  # how many writes the server applied to that action
         sb.inquiries.get("500006")  # an action inquiry as GET ActionInquiries/{Id} gives it
     Sandbox(auth_token="tok", drop=Path("drop"))  # files put in drop/ become FTPFileSubmissions
 
@@ -21,15 +23,16 @@ file's kind and records), ftprecords (its records as changes), ftproutes (GET FT
 inquiries (the action inquiries), inquiryforms (PUT ActionInquiries bodies), inquiryroutes (GET/PUT
 ActionInquiries: the list's filters, resolutions and the actions they create), store (indexed actions), model (an action's fields and their rendering), make (actions from text
 values), seed (the seed folder), synth (synthetic volume), render (JSON/XML bodies, the pagination
-envelope), ratelimit, faults.
+envelope), ratelimit, faults, applied (the writes the server applied; how an applied write is answered).
 """
 
 from __future__ import annotations
 
+from batchkit.sandbox.applied import AppliedWrite
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.sandbox import Sandbox
 from batchkit.sandbox.seed import load_account, seed_dir
 from batchkit.sandbox.server import Request
 from batchkit.sandbox.store import Store
 
-__all__ = ["Faults", "Request", "Sandbox", "Store", "load_account", "seed_dir"]
+__all__ = ["AppliedWrite", "Faults", "Request", "Sandbox", "Store", "load_account", "seed_dir"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from batchkit.sandbox import routes
+from batchkit.sandbox.applied import AppliedWrites
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.ftp import FtpSubmissions
 from batchkit.sandbox.inquiries import Inquiries
@@ -49,6 +50,7 @@ class App:
     read_only: frozenset[str]
     ftp: FtpSubmissions
     inquiries: Inquiries
+    applied: AppliedWrites = field(default_factory=AppliedWrites)
 
     def handle(self, req: Incoming) -> Answer:
         """Answer one request (under the store's lock: a request sees one state)."""
@@ -98,7 +100,7 @@ class App:
         if req.method in ("PUT", "DELETE") and rest in (["Actions"], ["ActionInquiries"]) and access != "write":
             raise ApiError(403, "This token may not modify actions" if rest == ["Actions"] else
                            "This token may not resolve action inquiries")
-        return routes.route(self.submissions, self.faults, req, rest, self.ftp, self.inquiries)
+        return routes.route(self.submissions, self.faults, req, rest, self.ftp, self.inquiries, self.applied)
 
     def _access(self, header: str) -> str | None:
         """"write" for the token, "read" for a read-only token, None for anything else."""

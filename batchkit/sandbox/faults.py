@@ -3,19 +3,33 @@
     fail(status, times, path_contains)   answer that status with a JSON error body
     truncate(times, path_contains)       promise a longer body than is sent, then close the connection
     xml(times)                           answer XML although JSON was asked
-    drop_after_apply(times)              PUT/DELETE /Actions: queue the submission (it will apply); PUT
-                                         /ActionInquiries: resolve the inquiry; then close the connection
-                                         without answering (a request refused with a 400 is answered)
+    drop_after_apply(times, path_contains)
+                                         apply the write (PUT/DELETE /Actions: queue the submission, it
+                                         will apply; PUT /ActionInquiries: resolve the inquiry), then close
+                                         the connection without answering
+    fail_after_apply(status, times, path_contains)
+                                         apply the write, then answer `status` (500, 502, 503, 504, 408,
+                                         any 4xx/5xx: a gateway's error after the backend did the work)
+                                         with the same JSON error body as fail()
+    garble_after_apply(times, path_contains)
+                                         apply the write, then answer 200 with its body cut in half (the
+                                         Content-Length true to the cut body): complete, but unreadable
     stall(seconds, times)                sleep before answering
     storm(times)                         answer 429 whatever the budget (Remaining 0, Reset 1)
     hold_drop() / release_drop()         the drop watcher picks no file up until released (nor does
                                          settle()): "the submission is not there yet"
+
+The three *_after_apply faults are consumed only by writes the server applied (applied.py records each
+in Sandbox.applied_writes()), the first armed of them that matches: a write refused on its own merits
+(400/404, 401/403, 429, a `fail` fault) is answered normally and leaves them armed.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+
+AFTER_APPLY = ("drop", "fail_after", "garble")  # the kinds a write takes once applied (applied.py)
 
 
 @dataclass
@@ -51,10 +65,22 @@ class Faults:
         """Answer XML even though JSON was asked."""
         self._arm(Fault("xml", times))
 
-    def drop_after_apply(self, times: int = 1) -> None:
+    def drop_after_apply(self, times: int = 1, path_contains: str = "") -> None:
         """For PUT/DELETE: queue the submission (it will apply) or resolve the inquiry, then close the socket
         without answering."""
-        self._arm(Fault("drop", times))
+        self._arm(Fault("drop", times, path_contains))
+
+    def fail_after_apply(self, status: int, times: int = 1, path_contains: str = "") -> None:
+        """For PUT/DELETE: apply the write as usual, then answer `status` with a JSON error body instead of
+        the success answer (a gateway's 502/504 after the backend did the work)."""
+        if not 400 <= status <= 599:
+            raise ValueError(f"fail_after_apply() takes an error status (400-599), not {status}")
+        self._arm(Fault("fail_after", times, path_contains, status=status))
+
+    def garble_after_apply(self, times: int = 1, path_contains: str = "") -> None:
+        """For PUT/DELETE: apply the write as usual, then answer 200 with a body cut in half (its
+        Content-Length true to the cut body): a complete answer that cannot be read."""
+        self._arm(Fault("garble", times, path_contains, status=200))
 
     def stall(self, seconds: float, times: int = 1) -> None:
         """Sleep `seconds` before answering."""
@@ -93,9 +119,16 @@ class Faults:
 
     def take(self, kind: str, path: str) -> Fault | None:
         """Consume one use of the first armed fault of `kind` that matches `path`."""
+        return self._take_first((kind,), path)
+
+    def take_after_apply(self, path: str) -> Fault | None:
+        """Consume one use of the first armed after-apply fault (drop, fail_after, garble) matching `path`."""
+        return self._take_first(AFTER_APPLY, path)
+
+    def _take_first(self, kinds: tuple[str, ...], path: str) -> Fault | None:
         with self._lock:
             for fault in self._armed:
-                if fault.kind == kind and fault.path_contains in path:
+                if fault.kind in kinds and fault.path_contains in path:
                     fault.times -= 1
                     if fault.times <= 0:
                         self._armed.remove(fault)

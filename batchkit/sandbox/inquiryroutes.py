@@ -9,7 +9,8 @@ TransactionDateStart/TransactionDateEnd on its TransactionDate, each pair togeth
 offset, [start, end), no limit on the span (none is documented for inquiries) and no default window;
 MediaPartnerId, OrderId (exact), ResolutionStatus (one of the four).
 
-A resolution is applied at once and exactly once (no queue, unlike PUT /Actions): an inquiry that is not
+A resolution is applied at once and exactly once (no queue, unlike PUT /Actions), recorded in applied.py's
+log, then answered (or not) as an after-apply fault says. An inquiry that is not
 UNRESOLVED any more is a 400 "already resolved" (the sandbox's choice: the documentation says nothing of a
 second resolution), an unknown Id a 404. VALID creates a new PENDING action (Oid = the inquiry's OrderId,
 the given tracker, Amount = the TransactionAmount given or the inquiry's, EventDate = the TransactionDate
@@ -29,6 +30,7 @@ from typing import Any
 from batchkit.core.inquiry import STATUSES
 from batchkit.core.money import quantize
 from batchkit.sandbox import forms
+from batchkit.sandbox.applied import AppliedWrites, after_apply
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.inquiries import Inquiries, Inquiry
 from batchkit.sandbox.inquiryforms import Resolution, resolution
@@ -60,7 +62,8 @@ def known(rest: list[str]) -> bool:
 
 
 def inquiry_route(inquiries: Inquiries, faults: Faults, method: str, path: str, query: Mapping[str, str],
-                  headers: Mapping[str, str], body: bytes, rest: list[str]) -> tuple[int, Render, str]:
+                  headers: Mapping[str, str], body: bytes, rest: list[str],
+                  applied: AppliedWrites) -> tuple[int, Render, str]:
     """(status, renderer, mode) of a request for ActionInquiries[/{Id}]."""
     allow = "GET, PUT" if len(rest) == 1 else "GET"
     if method not in allow.split(", "):
@@ -75,9 +78,9 @@ def inquiry_route(inquiries: Inquiries, faults: Faults, method: str, path: str, 
         return 200, _page(inquiries, path, query), "send"
     form = forms.read_form(headers.get("content-type", ""), body)
     inquiry = resolve(inquiries, resolution(form, inquiries.store.account.trackers))
+    applied.record("PUT", RESOURCE, inquiry.Id, form, at=inquiry.ResolutionDate)
     answer = {"Status": "OK", "Uri": f"{inquiries.store.account.base_uri}/{RESOURCE}/{inquiry.Id}"}
-    mode = "drop" if faults.take("drop", path) else "send"
-    return 200, lambda as_json: object_body(answer, as_json), mode
+    return after_apply(faults, path, answer)
 
 
 def parse_inquiry_query(query: Mapping[str, str]) -> InquiryQuery:

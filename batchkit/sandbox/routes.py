@@ -3,6 +3,8 @@
     GET    Actions                      the list (query.py), newest created first, paginated
     PUT    Actions                      modify (form-encoded body)  -> {"Status": "QUEUED", "QueuedUri": ...}
     DELETE Actions                      reverse (form-encoded body) -> the same
+                                        (each write the server accepts is recorded in applied.py's log,
+                                        then answered, or not, as an after-apply fault says)
     GET    Actions/{Id}                 one action
     GET    Actions/{Id}/Items           its items, paginated
     GET    Actions/{Id}/Items/{Sku}     one item
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from batchkit.sandbox import forms, ftproutes, inquiryroutes, query
+from batchkit.sandbox.applied import AppliedWrites, action_target, after_apply
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.ftp import FtpSubmissions
 from batchkit.sandbox.inquiries import Inquiries
@@ -42,17 +45,17 @@ class Incoming:
 
 
 def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str],
-          ftp: FtpSubmissions, inquiries: Inquiries) -> tuple[int, Render, str]:
+          ftp: FtpSubmissions, inquiries: Inquiries, applied: AppliedWrites) -> tuple[int, Render, str]:
     """(status, renderer, mode) of a request for the resource `rest` (the path after the account)."""
     now = subs.now()
     if inquiryroutes.known(rest):
         return inquiryroutes.inquiry_route(inquiries, faults, req.method, req.path, req.query, req.headers, req.body,
-                                           rest)
+                                           rest, applied)
     if rest == ["Actions"]:
         if req.method == "GET":
             return 200, _action_page(subs, req, now), "send"
         if req.method in ("PUT", "DELETE"):
-            return _write(subs, faults, req)
+            return _write(subs, faults, req, applied)
         raise _not_allowed(req, "GET, PUT, DELETE")
     if req.method != "GET":
         if _known(rest):
@@ -123,11 +126,12 @@ def _submission_page(subs: Submissions, req: Incoming, now: datetime) -> Render:
                                      as_json)
 
 
-def _write(subs: Submissions, faults: Faults, req: Incoming) -> tuple[int, Render, str]:
-    """PUT/DELETE /Actions: check the form at once, queue the change, answer QUEUED (or drop the answer)."""
+def _write(subs: Submissions, faults: Faults, req: Incoming, applied: AppliedWrites) -> tuple[int, Render, str]:
+    """PUT/DELETE /Actions: check the form at once (a 400, not recorded), queue the change and record it as
+    applied (it will apply), answer QUEUED, or as an after-apply fault says."""
     form = forms.read_form(req.headers.get("content-type", ""), req.body)
     change = forms.modification(form) if req.method == "PUT" else forms.reversal(form)
     sub = subs.queue(change, req.body.decode("utf-8"))
+    applied.record(req.method, "Actions", action_target(form), form, sub.batch_id, sub.submitted)
     answer = {"Status": "QUEUED", "QueuedUri": f"{subs.store.account.base_uri}/APISubmissions/{sub.batch_id}"}
-    mode = "drop" if faults.take("drop", req.path) else "send"
-    return 200, lambda as_json: object_body(answer, as_json), mode
+    return after_apply(faults, req.path, answer)

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 from batchkit.sandbox.app import App
+from batchkit.sandbox.applied import AppliedWrite, AppliedWrites
 from batchkit.sandbox.drop import Drop
 from batchkit.sandbox.faults import Faults
 from batchkit.sandbox.ftp import FtpSubmissions
@@ -54,6 +55,9 @@ class Sandbox:
     With `drop`, the folder (made if missing) is watched while the sandbox is started: batch files put
     there become FTP file submissions (drop.py, ftp.py); `line_counts_header` makes their ErrorDetails
     count the header as Line 1 (the first record is then Line 2; by default it is Line 1).
+
+    `applied_writes()` / `applied_count()` are the server's own count of the writes it applied (PUT/DELETE
+    /Actions when queued, PUT /ActionInquiries when resolved), whatever answer the client got (applied.py).
     """
 
     def __init__(self, *, account_sid: str = "IRSANDBOXACME1", auth_token: str, campaign_id: str = "4636",
@@ -83,9 +87,10 @@ class Sandbox:
         self.submissions = Submissions(self.store, process_seconds, self.now)
         self.ftp = FtpSubmissions(self.store, process_seconds, self.now, line_counts_header)
         self.faults = Faults()
+        self.applied = AppliedWrites()
         self.drop = Drop(Path(drop), self.ftp, self.faults) if drop is not None else None
         self._app = App(self.submissions, self.limiter, self.faults, auth_token, frozenset(read_only_tokens), self.ftp,
-                        self.inquiries)
+                        self.inquiries, self.applied)
         self._requests: list[Request] = []
         self._requests_lock = threading.Lock()
         self._server: Server | None = None
@@ -101,6 +106,18 @@ class Sandbox:
         """Every request received so far, in order."""
         with self._requests_lock:
             return list(self._requests)
+
+    def applied_writes(self) -> list[AppliedWrite]:
+        """Every write the server applied so far, in order: PUT/DELETE /Actions counted when queued (they
+        will apply), PUT /ActionInquiries when resolved; refused requests are not in it. Never deduped."""
+        return self.applied.all()
+
+    def applied_count(self, target: str | None = None, *, order_id: str | None = None, method: str | None = None,
+                      resource: str | None = None) -> int:
+        """How many applied writes match: `target` an ActionId, "ActionTrackerId:OrderId" or an inquiry Id
+        (as the request named it), `order_id` the form's OrderId, `method` "PUT"/"DELETE", `resource`
+        "Actions"/"ActionInquiries"; every applied write when no filter is given."""
+        return self.applied.count(target, order_id=order_id, method=method, resource=resource)
 
     @property
     def url(self) -> str:
