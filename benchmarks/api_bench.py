@@ -103,8 +103,8 @@ def _replay_child(url: str, days: int, out: multiprocessing.Queue) -> None:
     import httpx
 
     from batchkit.api.answers import parse_json
-    from batchkit.api.mirror import Mirror
-    from batchkit.api.rows import row_hook
+    from batchkit.state.mirror import Mirror
+    from batchkit.state.rows import row_hook
 
     end = datetime.now(UTC).replace(microsecond=0)
     bodies = []

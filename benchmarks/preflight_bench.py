@@ -42,7 +42,7 @@ def prepare(rows: int) -> tuple[Path, Path]:
     """The file and a mirror with an action per ActionId (amounts above the file's, LockingDate ahead)."""
     import generate
 
-    from batchkit.api.mirror import Mirror, mirror_path, utc_text
+    from batchkit.state.mirror import Mirror, mirror_path, utc_text
 
     WORK.mkdir(parents=True, exist_ok=True)
     path, state = WORK / f"preflight_{rows}_order-modifications.csv", WORK / f"preflight_state_{rows}"

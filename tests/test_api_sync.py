@@ -14,7 +14,7 @@ import pytest
 from conftest_api import CAMPAIGN, SID, TOKEN, client_for, make_settings, sandbox  # noqa: F401 (fixtures)
 
 from batchkit.api.actions import ActionLookup, open_mirror, sync_actions
-from batchkit.api.mirror import Mirror, MirrorError
+from batchkit.state.mirror import Mirror, MirrorError
 from batchkit.api.sync import Syncer, windows_between
 from batchkit.sandbox import Sandbox
 
@@ -221,7 +221,7 @@ def test_fields_with_separator_or_null_characters_and_missing_fields_round_trip(
 
 
 def test_a_mirror_of_an_earlier_layout_is_rebuilt_empty(tmp_path: Path) -> None:
-    from batchkit.api.mirror import APPLICATION_ID
+    from batchkit.state.mirror import APPLICATION_ID
 
     path = tmp_path / "m.sqlite3"
     with sqlite3.connect(path) as db:

@@ -3,6 +3,7 @@ record, lost answers, 429 storms, BK803, the dry run's plan, and the command lin
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -342,3 +343,68 @@ def test_an_approval_cannot_go_through_the_api_and_is_not_skipped_silently(box: 
         _deliver([path], make_settings(box.url, tmp_path), tmp_path)
     (found,) = [f for f in caught.value.report.files[0].findings() if f.code == "BK803"]
     assert "approval" in found.message and found.row == 2 and box.requests == []
+
+
+def test_api_is_a_destination_like_any_other(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from batchkit.delivery.targets import parse_destination
+    from batchkit.delivery.viaapi.destination import ApiDestination
+
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"IMPACT_ACCOUNT_SID": SID, "BATCHKIT_CAMPAIGN_ID": "04636", "IMPACT_AUTH_TOKEN": TOKEN}.items():
+        monkeypatch.setenv(name, value)
+    dest = parse_destination("api")
+    assert isinstance(dest, ApiDestination) and dest.url.endswith(f"/Advertisers/{SID}/Actions?CampaignId=04636")
+    assert TOKEN not in repr(dest)
+    assert not isinstance(parse_destination("./api"), ApiDestination)  # a folder called api
+
+
+def test_a_different_change_to_an_action_whose_earlier_change_is_unknown_goes_and_says_so(tmp_path: Path) -> None:
+    with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, process_seconds=3600) as sb:
+        api = make_settings(sb.url, tmp_path)
+        first = _write(tmp_path, "a_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,50.00,ORDER_UPDATE\n")
+        sb.faults.drop_after_apply(times=1)
+        with pytest.raises(UncertainDelivery):
+            _deliver([first], api, tmp_path)
+        second = _write(tmp_path, "b_order-modifications.csv", "ActionId,Amount,Reason\n1000.4636.158201,40.00,ORDER_UPDATE\n")
+        said: list[str] = []
+        assert _deliver([second], api, tmp_path, notify=said.append)[0].outcome == "delivered"
+        assert len(sb.applied_writes()) == 2  # another change is another write
+        assert any("earlier, different change to ActionId 1000.4636.158201" in s and "still unknown" in s for s in said)
+
+
+def test_run_ends_with_what_needs_a_person_and_says_it_in_its_exit_code(box: Sandbox, tmp_path: Path) -> None:
+    import shutil
+
+    sample = ROOT / "samples" / "returns"
+    (tmp_path / "exports").mkdir()
+    shutil.copy(sample / "returns_export.csv", tmp_path / "exports" / "returns_export.csv")
+    config = tmp_path / "batchkit.toml"
+    config.write_text((sample / "batchkit.toml").read_text() + '\n[run]\ninputs = ["exports/*.csv"]\narchive = '
+                      '"archive"\nresults = false\n\n[deliver]\nto = "api"\n')
+    env = api_env(box.url, tmp_path)
+    box.faults.fail(422, times=1, path_contains="Actions")  # the first record of the run is refused
+    first = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)
+    assert first.exit_code == 1, first.output
+    assert "needs a person (1;" in first.stdout and "refused" in first.stdout and "422" in first.stdout
+    sent = len(_writes(box))
+    again = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)
+    assert again.exit_code == 1 and "needs a person (1;" in again.stdout and len(_writes(box)) == sent
+    status = CliRunner().invoke(main, ["status", "--format", "json"], env=env)
+    assert status.exit_code == 1
+    (refused,) = json.loads(status.stdout)["needs_a_person"]
+    assert refused["state"] == "refused" and refused["status"] == 422 and refused["row"] == 2
+    dismissed = CliRunner().invoke(main, ["status", "--dismiss", str(refused["id"])], env=env)
+    assert dismissed.exit_code == 0 and "needs a person: nothing" in dismissed.stdout
+    third = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)  # not sent: a person said so
+    assert third.exit_code == 0 and len(_writes(box)) == sent and "needs a person" not in third.stdout
+
+
+def test_a_refused_caller_stops_the_run_and_marks_nothing(tmp_path: Path) -> None:
+    with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, read_only_tokens=("ro-token",)) as sb:
+        path = str(BATCH / "acme_order-reversals_2026-11-22.csv")
+        runner = CliRunner()
+        refused = runner.invoke(main, ["deliver", path, "--to", "api"], env=api_env(sb.url, tmp_path, token="ro-token"))
+        assert refused.exit_code == 2 and "may not" in refused.output and "ro-token" not in refused.output
+        assert Ledger(tmp_path / "state").journal.entries() == []  # the records were not refused: the caller was
+        done = runner.invoke(main, ["deliver", path, "--to", "api"], env=api_env(sb.url, tmp_path))
+        assert done.exit_code == 0 and len(sb.applied_writes()) == 4

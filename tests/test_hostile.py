@@ -148,8 +148,8 @@ def test_ctrl_c_exits_130_not_the_findings_code(tmp_path: Path, monkeypatch: pyt
 
 
 def test_a_name_too_long_for_its_temporary_name_is_refused_before_sending(tmp_path: Path) -> None:
-    batch = _batch(tmp_path / "files" / ("a" * 220 + "_order-modifications.csv"))  # 244 bytes: .NAME.part is 250
-    longer = _batch(tmp_path / "files" / ("b" * 227 + "_order-modifications.csv"))  # 251 bytes: .NAME.part is 257
+    batch = _batch(tmp_path / "files" / ("a" * 223 + "_order-modifications.csv"))  # 247: .NAME.commit is 255
+    longer = _batch(tmp_path / "files" / ("b" * 224 + "_order-modifications.csv"))  # 248: .NAME.commit is 256
     args = ["--to", str(tmp_path / "out"), "--state-dir", str(tmp_path / "state")]
     result = CliRunner().invoke(main, ["deliver", str(longer), *args])
     assert result.exit_code == 2 and "the name is too long to deliver" in result.stderr and "attempt" not in result.output

@@ -15,7 +15,7 @@ import pytest
 from conftest_api import CAMPAIGN, SID, TOKEN, api_env, make_settings
 
 from batchkit.api.actions import open_mirror, sync_actions
-from batchkit.api.mirror import Mirror
+from batchkit.state.mirror import Mirror
 from batchkit.cli.main import main
 from batchkit.core.config import load_config
 from batchkit.core.errors import ConfigError, InputError

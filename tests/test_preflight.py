@@ -198,7 +198,7 @@ def test_a_locking_date_has_passed_by_the_same_rule_however_it_is_written(dates:
 def test_the_key_cache_follows_the_mirror_by_what_was_mirrored_since(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from batchkit.api.mirror import Mirror
+    from batchkit.state.mirror import Mirror
     from batchkit.preflight.keys import key_frame
 
     def action(i: int, state: str = "PENDING") -> dict:

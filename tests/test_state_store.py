@@ -109,19 +109,41 @@ def test_a_files_records_follow_its_delivery(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path)
     did = ledger.begin("a.csv", "0" * 64, 1, "file:///drop")
     change = action_change(SID, "DELETE", {"ActionId": "1.2.3", "DispositionCode": "OTHER"})
-    ledger.journal.record_file(did, "file:///drop", [(change, "DELETE", "x", Origin(name="a.csv", row=2))])
+    ledger.journal.record_file(did, [(change.key, 2, 2)])
     assert ledger.journal.get(change.key).state == "sending"
     ledger.update(did, "delivered")
-    assert ledger.journal.get(change.key).state == "delivered"
+    found = ledger.journal.get(change.key)
+    assert (found.state, found.channel, found.name, found.row) == ("delivered", "drop", "a.csv", 2)
+    other = ledger.begin("b.csv", "1" * 64, 1, "file:///drop")  # sent again (--resend) in another file, cut short
+    ledger.journal.record_file(other, [(change.key, 5, 5)])
+    ledger.update(other, "failed")
+    assert ledger.journal.get(change.key).state == "failed"
+
+
+def test_a_refusal_needs_a_person_until_its_own_row_is_fixed_and_sent(tmp_path: Path) -> None:
+    from batchkit.state.status import summarise
+
+    ledger = Ledger(tmp_path)
+    journal = ledger.journal
+
+    def sent(amount: str, name: str, state: str) -> None:
+        change = action_change(SID, "PUT", {"ActionId": "1.2.3", "Amount": amount, "Reason": "ORDER_UPDATE"})
+        journal.settle(journal.sending(change, "api", "https://api", "PUT", "x", Origin(name=name, row=2)), state)
+
+    sent("10", "a.csv", "refused")
+    sent("11", "other.csv", "queued")  # another file's change to the same action: not its fix
+    assert [e.state for e in summarise(ledger).attention] == ["refused"]
+    sent("12", "a.csv", "queued")  # row 2 of a.csv, fixed and sent
+    assert summarise(ledger).attention == [] and summarise(ledger).exit_code == 0
 
 
 SQL = re.compile(r"\b(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX)|ALTER\s+TABLE)\b")
 
 
 def test_no_module_outside_state_writes_sql_to_the_ledger() -> None:
-    """Only batchkit/state writes the ledger's SQL; the API's mirror (its own file per account, api/mirror.py) and
-    the sandbox (a fake impact.com's own store) are the documented exceptions."""
-    allowed = ("batchkit/state/", "batchkit/api/mirror.py", "batchkit/sandbox/")
+    """Only batchkit/state writes SQL (the ledger, and the mirror of each account's actions: state/mirror.py); the
+    sandbox, a fake impact.com, keeps its own store and is the one exception."""
+    allowed = ("batchkit/state/", "batchkit/sandbox/")
     found = [str(p.relative_to(ROOT)) for p in (ROOT / "batchkit").rglob("*.py")
              if not str(p.relative_to(ROOT)).startswith(allowed) and SQL.search(p.read_text())]
     assert found == []

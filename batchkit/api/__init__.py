@@ -2,7 +2,7 @@
 
 settings ([api], IMPACT_* / BATCHKIT_* environment), client (httpx: Basic auth, JSON only, paced by
 the rate-limit budget, GETs retried, writes never), budget (the 1,000 requests an hour), errors,
-answers (exact numbers, the pagination envelope), mirror (the account's actions in SQLite), sync
+answers (exact numbers, the pagination envelope), writes (the one write loop), sync
 (windows of last-updated time into the mirror). httpx is imported here and nowhere else.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiNotFound
-from batchkit.api.mirror import Mirror, mirror_path
+from batchkit.state.mirror import Mirror, mirror_path
 from batchkit.api.settings import ApiSettings
 from batchkit.api.sync import Syncer, SyncProgress, SyncSummary
 

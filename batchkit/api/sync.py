@@ -21,8 +21,8 @@ from typing import Any
 from batchkit.api.answers import Page
 from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiRejected
-from batchkit.api.mirror import Mirror, Stored
-from batchkit.api.rows import row_hook, row_id, utc_text
+from batchkit.state.mirror import Mirror, Stored
+from batchkit.state.rows import row_hook, row_id, utc_text
 
 MAX_WINDOW = timedelta(days=45)
 MAX_BACK = timedelta(days=3 * 365)

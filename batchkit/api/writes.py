@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from batchkit.api.client import ApiClient
-from batchkit.api.errors import ApiAnswerError, NotAccepted, UnknownWrite
+from batchkit.api.errors import ApiAnswerError, ApiCredentials, ApiForbidden, NotAccepted, UnknownWrite
 from batchkit.core.change import Change
 from batchkit.core.failpoints import crash_point
 from batchkit.state.journal import DONE, Entry, Journal, Origin
@@ -156,12 +156,19 @@ class Writer:
         """What the journal says of `w` before anything is sent: a Done when it must not be sent now (done
         earlier, refused, unknown and not proven), None when it is to be sent."""
         before = self.journal.get(w.change.key)
-        if before is None or resend or before.state in ("failed", "dismissed"):
+        if before is None or resend or before.state == "failed":
             return None
         if before.state in DONE:
             return Done("earlier", before)
         if before.state == "refused":
             return Done("refused", before, note=_refused_note(w, before))
+        if before.state == "dismissed":
+            return Done("skipped", before, note=f"{w.what}: refused earlier, and dismissed by a person: not sent "
+                        "(--resend sends it)")
+        if before.channel == "drop":  # carried by a file whose delivery was interrupted: the drop may have it
+            return Done("unknown", before, note=f"{w.what}: row {before.row} of {before.name}, whose delivery to "
+                        f"{before.destination} was interrupted on {before.sent_at}, carries this change: the next "
+                        "delivery to that drop looks for the file; or check it on impact.com and --resend-unknown")
         verdict, seen = self.read_back(w)  # unknown (a killed run's `sending` is unknown by now)
         if verdict == SHOWS:
             return Done("applied", self.journal.settle(before, "applied", reason=f"read back: {seen}"))
@@ -188,9 +195,10 @@ class Writer:
         crash_point("api-sending")
         try:
             answer = send_once(self.client, w, self.accept, self.retries)
-        except BaseException:
-            self.journal.restore(before, entry)  # 401/403 or Ctrl-C before any answer: nothing is marked
+        except (ApiCredentials, ApiForbidden):
+            self.journal.restore(before, entry)  # the caller was refused, not the write: nothing is marked
             raise
+        # anything else (Ctrl-C, a crash) leaves it `sending`: the next run takes it for unknown and reads it back
         crash_point("api-answered")
         done = self._settle(w, entry, answer)
         crash_point("api-recorded")

@@ -6,20 +6,20 @@ A write is identified by
                   an OrderId + ActionTrackerId or an inquiry Id names one thing in the whole account)
     the target    `ActionId 1000.4636.158133`, `OrderId 0004417 ActionTrackerId 2240` or `Inquiry 500006`;
                   an item-level change adds its Skus (`... Sku A1,B2`)
-    the digest    sha256 of the method and the request's fields, identifiers taken out, item fields keyed by
-                  their Sku (not their position), amounts as exact decimals (`10.5` = `10.50`), quantities and
-                  trackers as integers, ids with spaces, NBSP and zero-width characters removed
+    the request   the method and the request's fields, identifiers taken out, item fields keyed by their Sku (not
+                  their position), amounts as exact decimals (`10.5` = `10.50`), quantities and trackers as
+                  integers, ids with spaces, NBSP and zero-width characters removed (its sha256: `digest`)
 
-so the same change to the same target has one key however the file was saved, named or sent (a drop or the
+and the key is the sha256 of the three, so the same change to the same target has one key however the file was saved, named or sent (a drop or the
 API), and a different change to the same target has another.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from hashlib import sha256
+from typing import NamedTuple
 
 ACTION_IDENTIFIERS = ("ActionId", "OrderId", "Oid", "ActionTrackerId")
 _INVISIBLE = re.compile("[\\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
@@ -29,10 +29,13 @@ _MONEY = {"Amount", "TransactionAmount", "FinalPayout", "SaleAmount"}
 
 def normalise_id(text: object) -> str:
     """An identifier as compared everywhere: spaces, NBSP and zero-width characters removed."""
-    return _INVISIBLE.sub("", str(text or ""))
+    text = str(text or "")
+    return text if text.isprintable() and " " not in text else _INVISIBLE.sub("", text)
 
 
 def _integer(text: str) -> str:
+    if text.isdigit():
+        return str(int(text))
     try:
         return str(int(Decimal(text)))
     except (InvalidOperation, ValueError):
@@ -40,37 +43,41 @@ def _integer(text: str) -> str:
 
 
 def _decimal(text: str) -> str:
+    """`text` as an exact decimal without trailing zeros (`50.50` -> `50.5`, `007` -> `7`, `0.00` -> `0`)."""
+    plain = text.strip()
+    if plain[:1].isdigit() and plain.replace(".", "", 1).isdigit() and (plain[0] != "0" or plain[1:2] in ("", ".")):
+        return (plain.rstrip("0").rstrip(".") or "0") if "." in plain else plain  # the common case, exactly
     try:
-        value = Decimal(text.strip())
+        value = Decimal(plain)
     except InvalidOperation:
-        return text.strip()
+        return plain
     if not value.is_finite():
-        return text.strip()
+        return plain
     return format(value.normalize(), "f") if value else "0"
 
 
-@dataclass(frozen=True)
-class Change:
-    """One change to one target of one account; `key` is what the journal keys a write by."""
+class Change(NamedTuple):
+    """One change to one target of one account; `key` is what the journal keys a write by (made by `of`)."""
 
     account: str
     target: str
     method: str
     fields: tuple[tuple[str, str], ...]
+    key: str  # sha256 of account, target, method and the canonical fields: the journal's key
+
+    @classmethod
+    def of(cls, account: str, target: str, method: str, fields: tuple[tuple[str, str], ...]) -> Change:
+        """The change and its key (computed once: a big file has many)."""
+        request = "\n".join([method, *map("=".join, fields)])
+        return cls(account, target, method, fields, sha256(f"{account}\0{target}\0{request}".encode()).hexdigest())
 
     @property
     def digest(self) -> str:
-        """sha256 of the method and the canonical fields."""
-        text = "\n".join([self.method, *(f"{k}={v}" for k, v in self.fields)])
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    @property
-    def key(self) -> str:
-        """sha256 of account, target and digest: the journal's key."""
-        return hashlib.sha256(f"{self.account}\0{self.target}\0{self.digest}".encode()).hexdigest()
+        """sha256 of the method and the canonical fields: the request, whatever its target."""
+        return sha256("\n".join([self.method, *map("=".join, self.fields)]).encode()).hexdigest()
 
 
-def action_target(form: dict[str, str]) -> str:
+def action_target(form: dict[str, str], has_items: bool = True) -> str:
     """The action a request names: its ActionId, else its OrderId and ActionTrackerId; Skus added for items."""
     action_id = normalise_id(form.get("ActionId", ""))
     if action_id:
@@ -78,7 +85,9 @@ def action_target(form: dict[str, str]) -> str:
     else:
         order = normalise_id(form.get("OrderId", "") or form.get("Oid", ""))
         target = f"OrderId {order} ActionTrackerId {_integer(normalise_id(form.get('ActionTrackerId', '')))}"
-    skus = sorted(normalise_id(v) for k, v in form.items() if _NUMBERED.match(k) and k.startswith("Sku"))
+    if not has_items:
+        return target
+    skus = sorted(normalise_id(v) for k, v in form.items() if k.startswith("Sku") and _NUMBERED.match(k))
     return f"{target} Sku {','.join(skus)}" if skus else target
 
 
@@ -103,17 +112,18 @@ def _canonical(name: str, value: str) -> str:
 
 def action_change(account: str, method: str, form: dict[str, str]) -> Change:
     """The change a PUT or DELETE /Actions makes (a reversal's DispositionCode counts as its Reason)."""
-    has_items = any(_NUMBERED.match(k) and k.startswith("Sku") for k in form)
+    has_items = "Sku" in form  # item groups are numbered from the first, unnumbered one
     fields = _item_fields(form) if has_items else {}
     for k, v in form.items():
-        if k in ACTION_IDENTIFIERS or _NUMBERED.match(k) and has_items or not str(v).strip():
+        if k in ACTION_IDENTIFIERS or has_items and _NUMBERED.match(k) or not v.strip():
             continue
-        fields["Reason" if k == "DispositionCode" else k] = _canonical(k, str(v))
-    return Change(normalise_id(account), action_target(form), method.upper(), tuple(sorted(fields.items())))
+        fields["Reason" if k == "DispositionCode" else k] = _canonical(k, v)
+    return Change.of(normalise_id(account), action_target(form, has_items), method.upper(),
+                     tuple(sorted(fields.items())))
 
 
 def inquiry_change(account: str, form: dict[str, str]) -> Change:
     """The change a PUT /ActionInquiries makes to the inquiry its Id names."""
     fields = {k: _canonical(k, str(v)) for k, v in form.items() if k != "Id" and str(v).strip()}
     target = f"Inquiry {_integer(normalise_id(form.get('Id', '')))}"
-    return Change(normalise_id(account), target, "PUT", tuple(sorted(fields.items())))
+    return Change.of(normalise_id(account), target, "PUT", tuple(sorted(fields.items())))

@@ -1,9 +1,11 @@
-"""deliver: validated batch files, exactly once, to a folder or an SFTP drop.
+"""delivery: validated batch files, exactly once, to a folder, an SFTP drop or impact.com's API.
 
-delivery (the orchestration: validate, ledger, retries), targets (destination protocols and
-parse_destination), local (a folder), sftp (the only paramiko importer), connect (which session
-opens a destination), ledger (SQLite + the run lock), records (Outgoing, LedgerEntry,
-DeliveryResult), errors (one exception tree), settings ([deliver]), archive.
+channels (the one deliver: destination_of, deliver_paths), prepare (hash, validate, plan), plan (each record ->
+its request and the change it makes), earlier (a file's records against the journal: BK804), files (a folder or
+a drop: ledger, retries, recovery), targets (destination protocols and parse_destination, "api" included),
+local (a folder), rename (renameat2), sftp (the only paramiko importer), connect (which session opens a
+destination), records (Outgoing, DeliveryResult), errors (one exception tree), settings ([deliver]), archive,
+viaapi (records through the API). The ledger and the journal are batchkit.state's.
 """
 
 from batchkit.core.config import Key, Section, declare

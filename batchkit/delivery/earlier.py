@@ -18,7 +18,7 @@ from batchkit.core.errors import BatchkitError
 from batchkit.core.findings import finding
 from batchkit.delivery.plan import Planned
 from batchkit.delivery.prepare import FilePlan
-from batchkit.state.journal import DONE, Entry, Journal, Origin
+from batchkit.state.journal import DONE, Journal, Seen
 
 
 @dataclass
@@ -26,19 +26,19 @@ class Known:
     """A file's records (their changes) and what the journal holds of them."""
 
     records: list[tuple[Change, Planned]]
-    earlier: dict[str, Entry] = field(default_factory=dict)
+    earlier: dict[str, Seen] = field(default_factory=dict)
 
-    def _where(self, states: tuple[str, ...]) -> list[tuple[Planned, Entry]]:
+    def _where(self, states: tuple[str, ...]) -> list[tuple[Planned, Seen]]:
         return [(p, self.earlier[c.key]) for c, p in self.records if c.key in self.earlier
                 and self.earlier[c.key].state in states]
 
     @property
-    def done(self) -> list[tuple[Planned, Entry]]:
-        """The records whose change reached impact.com earlier."""
-        return self._where(DONE)
+    def done(self) -> list[tuple[Planned, Seen]]:
+        """The records whose change reached impact.com earlier (or that a person dismissed: not to be sent)."""
+        return self._where((*DONE, "dismissed"))
 
     @property
-    def unknown(self) -> list[tuple[Planned, Entry]]:
+    def unknown(self) -> list[tuple[Planned, Seen]]:
         """The records whose change was sent earlier with an outcome nobody knows yet."""
         return self._where(("unknown", "sending"))
 
@@ -65,7 +65,7 @@ def account_of(config: Config | None, env: Mapping[str, str] = os.environ) -> st
 def known(fp: FilePlan, account: str, journal: Journal) -> Known:
     """The file's records that change something, with the journal's entries for their changes."""
     records = [(p.change(account), p) for p in fp.plans if p.method]
-    return Known(records, journal.of([c.key for c, _ in records]) if records else {})
+    return Known(records, journal.seen([c.key for c, _ in records]) if records else {})
 
 
 def refuse_repeats(fp: FilePlan, k: Known, destination: str) -> bool:
@@ -87,13 +87,12 @@ def summary(k: Known) -> str:
     return f"all {len(k.records)} record(s) reached impact.com earlier (first on {first.sent_at}, {_via(first)})"
 
 
-def rows_for_journal(fp: FilePlan, k: Known) -> list[tuple[Change, str, str, Origin]]:
-    """The journal rows of the file's records as it goes to a drop."""
-    source = str(fp.item.path.absolute())
-    return [(c, p.method, p.payload, Origin(fp.item.sha256, fp.item.name, p.row, p.line, source))
-            for c, p in k.records]
+def rows_for_journal(k: Known) -> list[tuple[str, int, int]]:
+    """The journal's records of the file as it goes to a drop: each change's key and its row (the request is the
+    file's row: it is not kept twice)."""
+    return [(c.key, p.row, p.line) for c, p in k.records]
 
 
-def _via(e: Entry) -> str:
+def _via(e: Seen) -> str:
     where = "through the API" if e.channel == "api" else f"in {e.name} to {e.destination}"
     return f"row {e.row} of {e.name}, {where}" if e.channel == "api" and e.name else where

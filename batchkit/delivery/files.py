@@ -84,9 +84,17 @@ def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettin
 def _checked(plans: list[FilePlan], account: str, ledger: Ledger, destination: str, resend: bool) -> list[Known]:
     """What the journal knows of each file's records; InvalidFiles (BK804) for a file of which only some were
     sent earlier (unless `resend`)."""
-    knowns = [known(fp, account, ledger.journal) for fp in plans]
+    knowns = [Known([]) if _sent_before(fp, ledger, destination, resend) else known(fp, account, ledger.journal)
+              for fp in plans]
     _refuse_repeats(plans, knowns, destination, resend)
     return knowns
+
+
+def _sent_before(fp: FilePlan, ledger: Ledger, destination: str, resend: bool) -> bool:
+    """This very content went to this destination before: the file is skipped (or recovered) as a whole, so its
+    records need not be looked up one by one (a rerun of a big file costs one query)."""
+    before = None if resend else ledger.last(fp.item.sha256, destination)
+    return before is not None and before.outcome == "delivered"
 
 
 def _refuse_repeats(plans: list[FilePlan], knowns: list[Known], destination: str, resend: bool) -> None:
@@ -176,7 +184,7 @@ class _Run:
             if recovered is not None:
                 return recovered
         entry_id = self.ledger.begin(item.name, item.sha256, item.size, self.dest.url, _source(item))
-        self.ledger.journal.record_file(entry_id, self.dest.url, rows_for_journal(fp, k))
+        self.ledger.journal.record_file(entry_id, rows_for_journal(k))
         again = len(k.done) + len(k.unknown)
         note = f"{again} of its record(s) reached impact.com earlier: sent again (--resend)" if resend and again else None
         started = time.monotonic()

@@ -129,7 +129,10 @@ def _modifications(fr: FileReport, record: pd.DataFrame, locate: Locate, strict:
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
-    return [{k: str(v).strip() for k, v in row.items()} for row in frame.to_dict("records")]
+    """Each row as {column: its text, stripped}, read column by column (a dict per cell is slow on big files)."""
+    columns = {str(c): [str(v).strip() for v in frame[c].tolist()] for c in frame.columns}
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]
 
 
 def _identity(r: dict[str, str]) -> dict[str, str]:
@@ -151,13 +154,14 @@ def _where(locate: Locate, i: int) -> tuple[int, int]:
 
 def _modification(i: int, r: dict[str, str], locate: Locate) -> Planned:
     form = _identity(r)
+    identity = len(form)
     amount = _money(r.get("Amount", ""))
     if amount is not None:
         form["Amount"] = _plain(amount)
     for name in ("CurrencyCode", "CustomerStatus"):
         if r.get(name):
             form[name] = r[name]
-    changes = len(form) - len(_identity(r))
+    changes = len(form) - identity
     form["Reason"] = r.get("Reason", "")
     expect = Expect(reversed=False, amount=amount, currency=r.get("CurrencyCode") or None,
                     customer_status=r.get("CustomerStatus") or None)

@@ -66,9 +66,9 @@ def outgoing(paths: list[Path]) -> list[Outgoing]:
                              "impact.com's drop: rename the file")
         if name in names:
             raise UsageError(f"{path}: two files named {name} in one delivery")
-        if len(os.fsencode(f".{name}.part")) > NAME_MAX:
-            raise UsageError(f"{path}: the name is too long to deliver: its temporary name .NAME.part would pass "
-                             f"{NAME_MAX} bytes; rename it to at most {NAME_MAX - 6} bytes")
+        if len(os.fsencode(f".{name}.commit")) > NAME_MAX:
+            raise UsageError(f"{path}: the name is too long to deliver: its temporary name .NAME.commit would pass "
+                             f"{NAME_MAX} bytes; rename it to at most {NAME_MAX - 8} bytes")
         names.add(name)
         try:
             digest, size = sha256_file(path)

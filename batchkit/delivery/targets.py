@@ -114,11 +114,9 @@ def parse_destination(text: str, api: Callable[[], ApiSettings] | None = None) -
     if not text.strip():
         raise UsageError("the destination is empty: give a folder or sftp://user@host[:port]/dir")
     if text.strip() == API:
-        if api is None:
-            raise UsageError("the api destination needs the account: give it through the library's deliver()")
         from batchkit.delivery.viaapi.destination import ApiDestination
 
-        return ApiDestination(api())
+        return ApiDestination((api or _api_from_environment)())
     if "://" not in text:
         return LocalFolder(expand_user(text, "destination"))
     try:
@@ -149,6 +147,16 @@ def parse_destination(text: str, api: Callable[[], ApiSettings] | None = None) -
     elif path != "/":
         path = path.rstrip("/")
     return SftpDrop(unquote(username), hostname, port, posixpath.normpath(path))
+
+
+def _api_from_environment() -> ApiSettings:
+    """The account of IMPACT_* / BATCHKIT_* variables, then [api] of ./batchkit.toml."""
+    import os
+
+    from batchkit.api.settings import api_settings
+    from batchkit.core.config import load_config
+
+    return api_settings(load_config(), {}, os.environ)
 
 
 def _file_folder(text: str, host: str, path: str) -> LocalFolder:

@@ -46,7 +46,7 @@ UNSAFE_START = ("=", "+", "-", "@")  # a spreadsheet would read such a cell as a
 
 
 class ActionSource(Protocol):
-    """What match reads of the mirror (batchkit.api.mirror.Mirror)."""
+    """What match reads of the mirror (batchkit.state.mirror.Mirror)."""
 
     def by_oid(self, oid: str) -> list[dict[str, Any]]: ...
 

@@ -1,6 +1,6 @@
 """`batchkit inquiries pull`: the campaign's action inquiries from the API into a CSV or XLSX file, every field
 as text exactly as the API gave it (numbers never through float), paginated and paced by the budget. Each
-inquiry's status and the time it was read are kept in the state directory (batchkit.inquiries.book), so
+inquiry's status and the time it was read are kept in the state directory (batchkit.state.inquiries), so
 resolve can tell how old its view is."""
 
 from __future__ import annotations

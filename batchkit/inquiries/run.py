@@ -55,7 +55,7 @@ def open_actions(config: Config, flags: Mapping[str, Any] | None = None,
                  env: Mapping[str, str] = os.environ) -> tuple[Any, str | None]:
     """The mirror (None when there is none to read) and, then, why: match goes on without it."""
     from batchkit.api.actions import open_mirror
-    from batchkit.api.mirror import MirrorError
+    from batchkit.state.mirror import MirrorError
     from batchkit.api.settings import api_settings
 
     try:

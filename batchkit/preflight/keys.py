@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
-from batchkit.api.mirror import KEYS, Mirror
+from batchkit.state.mirror import KEYS, Mirror
 
 _TEXT = pa.large_string()
 

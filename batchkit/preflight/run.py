@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 from batchkit.api.actions import ActionLookup, open_mirror
 from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiAnswerError, ApiError, ApiRejected, ApiUnreachable
-from batchkit.api.mirror import Mirror
-from batchkit.api.rows import utc_text
+from batchkit.state.mirror import Mirror
+from batchkit.state.rows import utc_text
 from batchkit.api.settings import ApiSettings, api_settings
 from batchkit.api.sync import Syncer
 from batchkit.core.config import Config

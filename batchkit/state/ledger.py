@@ -9,8 +9,8 @@ Partners pick files up and delete them, so the drop cannot tell whether a file w
     failed      the delivery gave up; nothing was renamed
     unknown     interrupted during the final rename: the next run looks at the drop
 
-A batch file's records are in the journal too (state/journal.py, channel `drop`), so that the API does not
-send them again: their state follows their file's outcome (`update` moves both in one place).
+A batch file's records are known to the journal too (state/journal.py: `file_records`), so that the API does not
+send them again: their state is their file's outcome.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 INTERRUPTED_UPLOAD = "interrupted during the upload (nothing was renamed)"
 _COLUMNS = "id, name, sha256, size, destination, remote, started_at, finished_at, outcome, attempts, error, source"
-_RECORDS = {"sending": "sending", "committing": "sending", "delivered": "delivered", "failed": "failed",
-            "unknown": "unknown"}  # a file's outcome -> the journal state of its records
 
 
 @dataclass(frozen=True)
@@ -103,13 +101,11 @@ class Ledger(Store):
 
     def update(self, entry_id: int, outcome: str, attempts: int | None = None, remote: str | None = None,
                error: str | None = None) -> LedgerEntry:
-        """Move an entry to `outcome` (final outcomes get a finish time), its records in the journal with it."""
+        """Move an entry to `outcome` (final outcomes get a finish time; the records it carried share it)."""
         finished = None if outcome in ("sending", "committing") else utc_now()
         self.sql("UPDATE deliveries SET outcome = ?, finished_at = COALESCE(?, finished_at), "
                  "attempts = COALESCE(?, attempts), remote = COALESCE(?, remote), error = ? WHERE id = ?",
                  (outcome, finished, attempts, remote, error, entry_id))
-        if outcome in _RECORDS:
-            self.journal.follow_file(entry_id, _RECORDS[outcome], error)
         return self.get(entry_id)
 
     def get(self, entry_id: int) -> LedgerEntry:

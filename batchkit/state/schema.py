@@ -6,7 +6,8 @@ only `deliveries`), each migration below takes it one step and runs in one trans
 half-migrated. A ledger whose version is newer than this batchkit knows is refused (never downgraded).
 
     deliveries          one row per file delivery attempt (state/ledger.py)
-    writes              the journal: one row per change the platform receives (state/journal.py)
+    writes              the journal: one row per change sent through the API (state/journal.py)
+    file_records        the journal's records of files delivered to a drop: key, delivery, row
     inquiry_seen        each inquiry's ResolutionStatus as last read (state/inquiries.py)
     verdict_files, verdict_records, built_origins, verdict_copies   the platform's verdicts (state/verdicts.py)
     api_records, inquiry_resolutions   batchkit 0.1.0's per-channel books: read once by migration 2 into
@@ -64,8 +65,13 @@ CREATE TABLE IF NOT EXISTS writes (
     attempts    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS writes_target ON writes (account, target);
-CREATE INDEX IF NOT EXISTS writes_state ON writes (state);
 CREATE INDEX IF NOT EXISTS writes_delivery ON writes (delivery_id);
+CREATE TABLE IF NOT EXISTS file_records (
+    change      BLOB PRIMARY KEY,
+    delivery_id INTEGER NOT NULL,
+    row         INTEGER NOT NULL,
+    line        INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 INQUIRY_SEEN = """
@@ -115,7 +121,7 @@ CREATE TABLE IF NOT EXISTS verdict_copies (
 """
 
 TABLES = {"deliveries": DELIVERIES, "writes": WRITES, "inquiry_seen": INQUIRY_SEEN, "verdicts": VERDICTS}
-KNOWN_TABLES = frozenset({"deliveries", "writes", "inquiry_seen", "verdict_files", "verdict_records", "built_origins",
+KNOWN_TABLES = frozenset({"deliveries", "writes", "file_records", "inquiry_seen", "verdict_files", "verdict_records", "built_origins",
                           "verdict_copies", "api_records", "inquiry_resolutions"})  # what a ledger may hold
 
 

@@ -2,8 +2,9 @@
 sent, queued, applied, refused (with the platform's reason), unknown (since when, what to check) — and above all
 what needs a person. Exit code 1 when something is refused, 3 when something's outcome is unknown.
 
-A refused write stops needing a person once a later change to the same target reached impact.com (the row was
-fixed and sent); an unknown one never does by itself: only a read-back that proves it, or the user's word.
+A refused write stops needing a person once its fix reached impact.com (the same row of the same file, changed and
+sent to the same target; for an inquiry, any later resolution of it); an unknown one never does by itself: only a
+read-back that proves it, or the user's word.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ WHAT_TO_DO = {
     "unknown": "check it on impact.com: if the change is there, nothing to do but wait for the next run's read-back "
                "(or `batchkit status --applied ID`); if it is not, run again with --resend-unknown",
 }
+
+
+FILE_TO_DO = ("deliver it again: batchkit looks at the drop first (the file there: recorded delivered; its temporary "
+              "alone: completed or sent again); if the drop holds nothing, ask the partner, then --resend")
 
 
 @dataclass
@@ -53,22 +58,27 @@ class Status:
     files: list[FileLine]
     attention: list[Entry]
     earlier_files: int = 0
+    unsure_files: list[LedgerEntry] = field(default_factory=list)  # file deliveries whose final step was cut
 
     @property
     def exit_code(self) -> int:
         """3 when a write's outcome is unknown, 1 when one is refused, else 0."""
         states = {e.state for e in self.attention}
-        return 3 if "unknown" in states else 1 if "refused" in states else 0
+        return 3 if "unknown" in states or self.unsure_files else 1 if "refused" in states else 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (no secret is ever in the journal)."""
         return {"ledger": self.ledger, "schema": self.schema, "counts": self.counts,
                 "files": [f.as_dict() for f in self.files], "earlier_files": self.earlier_files,
-                "needs_a_person": [_attention(e) for e in self.attention], "exit_code": self.exit_code}
+                "needs_a_person": [_attention(e) for e in self.attention],
+                "files_unknown": [{**FileLine(d).as_dict(), "what_to_do": FILE_TO_DO} for d in self.unsure_files],
+                "exit_code": self.exit_code}
 
     def attention_lines(self) -> list[str]:
-        """One line per write that needs a person, and what to do."""
-        return [_attention_line(e) for e in self.attention]
+        """One line per write (or file delivery) that needs a person, and what to do."""
+        return [_attention_line(e) for e in self.attention] + [
+            f"file {d.name} -> {d.destination}: interrupted during its final step on {d.finished_at or d.started_at}"
+            f" -> {FILE_TO_DO}" for d in self.unsure_files]
 
     def lines(self) -> list[str]:
         """The whole summary for people."""
@@ -79,7 +89,7 @@ class Status:
             out.append("files" + (f" (the last {len(self.files)}; --all for the {self.earlier_files} before)"
                                   if self.earlier_files else "") + ":")
             out += [f"  {f.line()}" for f in self.files]
-        out.append("needs a person:" if self.attention else "needs a person: nothing")
+        out.append("needs a person:" if self.attention or self.unsure_files else "needs a person: nothing")
         out += [f"  {line}" for line in self.attention_lines()]
         return out
 
@@ -98,14 +108,21 @@ def _attention_line(e: Entry) -> str:
 
 
 def needs_a_person(entries: list[Entry]) -> list[Entry]:
-    """The refused and unknown writes, without refusals a later change to the same target made good."""
-    done_after: dict[tuple[str, str], str] = {}
+    """The refused and unknown writes, without the refusals that a later write made good: the same inquiry resolved
+    since, or the same row of the same file (fixed) sent since to the same target with the same method."""
+    made_good: dict[tuple[str, ...], int] = {}  # the newest write (rows are numbered in order) done, by slot
     for e in entries:
         if e.state in DONE:
-            key = (e.account, e.target.split(" Sku ")[0])
-            done_after[key] = max(done_after.get(key, ""), e.sent_at or "")
+            made_good[_slot(e)] = max(made_good.get(_slot(e), 0), e.id)
     return [e for e in entries if e.state == "unknown" or e.state == "refused"
-            and done_after.get((e.account, e.target.split(" Sku ")[0]), "") <= (e.sent_at or "")]
+            and made_good.get(_slot(e), 0) < e.id]
+
+
+def _slot(e: Entry) -> tuple[str, ...]:
+    """What a fix of `e` shares with it: an inquiry's Id; else the target, the method, the file and the row."""
+    if e.channel == "inquiry":
+        return (e.account, e.target)
+    return (e.account, e.target, e.method, e.name, str(e.row))
 
 
 def summarise(ledger: Ledger, last: int | None = 20) -> Status:
@@ -115,17 +132,23 @@ def summarise(ledger: Ledger, last: int | None = 20) -> Status:
     for e in entries:
         if e.delivery_id is not None:
             per_delivery.setdefault(e.delivery_id, Counter())[e.state] += 1
+    for did, states in ledger.journal.file_counts().items():
+        per_delivery.setdefault(did, Counter()).update(states)
     deliveries = ledger.entries()
     shown = deliveries if last is None else deliveries[max(len(deliveries) - last, 0):]
     files = [FileLine(d, dict(per_delivery.get(d.id, {}))) for d in shown]
-    return Status(str(ledger.path), ledger.schema_version(), ledger.journal.counts(), files,
-                  needs_a_person(entries), len(deliveries) - len(shown))
+    counts = Counter(ledger.journal.counts())
+    for states in ledger.journal.file_counts().values():
+        counts.update(states)
+    unsure = [d for d in deliveries if d.outcome == "unknown"]
+    return Status(str(ledger.path), ledger.schema_version(), dict(counts), files, needs_a_person(entries),
+                  len(deliveries) - len(shown), unsure)
 
 
 def mark(ledger: Ledger, ids: list[int], state: str) -> list[Entry]:
     """A person's word on writes that need one: `applied` (an unknown write checked on impact.com and found there)
-    or `dismissed` (a refused write that will not be sent: it stops being listed; the same change in a later file is
-    sent like a new one). KeyError for an id that is not such a write."""
+    or `dismissed` (a refused write that is not to be sent: it stops being listed and is not sent again, from any
+    file, unless --resend). KeyError for an id that is not such a write."""
     wanted = ("unknown",) if state == "applied" else ("refused",)
     by_id = {e.id: e for e in ledger.journal.entries(states=wanted)}
     missing = [i for i in ids if i not in by_id]

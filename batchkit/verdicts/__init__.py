@@ -1,7 +1,7 @@
-"""results: the platform's verdict on what was delivered (README "Results: the platform's verdict").
+"""verdicts: the platform's verdict on what was delivered, `batchkit results` (README "Results: the platform's
+verdict"). The verdicts and the built files' origins are kept by batchkit.state.verdicts.
 
-reasons (impact.com's rejection reasons as data: schemas/platform_reasons.toml), store (the verdicts and
-the built files' origins, in the delivery ledger's own tables), targets (which deliveries to ask about),
+reasons (impact.com's rejection reasons as data: schemas/platform_reasons.toml), targets (which deliveries to ask about),
 drops (a file drop's FTPFileSubmission and its ErrorDetails), records (an API delivery's APISubmissions),
 place (each ErrorDetail at its row: by Line, confirmed by OrderId/Sku), findings (BK801/BK802 and the
 per-file tally), spend (the request budget), collect (polling within the budget, --wait, the report),

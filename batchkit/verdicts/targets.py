@@ -65,7 +65,7 @@ def find_targets(ledger: Ledger, files: list[Path], since: datetime | None = Non
 
 
 def _api_targets(ledger: Ledger, entries: list[LedgerEntry]) -> list[Target]:
-    """One target per file content and API destination in the book, named by its newest delivery."""
+    """One target per file content and API destination in the journal, named by its newest delivery."""
     newest = {(e.sha256, e.destination): e for e in entries if is_api_destination(e.destination)}
     grouped: dict[tuple[str, str], list[RecordEntry]] = {}
     for record in ledger.journal.entries(channel="api"):

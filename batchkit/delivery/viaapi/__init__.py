@@ -1,7 +1,7 @@
 """deliver --to api: batch records through impact.com's API, one request per record, exactly once.
 
-plan (each validated record -> its PUT or DELETE, or a BK803 finding), book (the per-record ledger table),
-destination (the ledger's name for an account's campaign), confirm (does the action show a change whose
-answer was lost?), send (validate, plan, preview, deliver), run (the records sent one by one: lock, book, budget,
-progress).
+Each record's request and change come from delivery/plan.py and go through api/writes.py (the one write loop)
+into the journal (state/journal.py). destination (the API as a Destination), confirm (does the action show a
+change whose outcome is unknown?), send (validate, plan, preview, deliver), run (the records sent one by one:
+lock, journal, budget, progress).
 """

@@ -14,7 +14,7 @@ from batchkit.api.answers import money
 from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiAnswerError, ApiNotFound
 from batchkit.api.writes import CANNOT_TELL, NOT_YET, SHOWS
-from batchkit.api.mirror import Mirror
+from batchkit.state.mirror import Mirror
 from batchkit.delivery.plan import Expect, ItemExpect
 
 def action_id_of(ident: tuple[str, str, str], mirror: Mirror | None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiError
-from batchkit.api.mirror import Mirror, MirrorError
+from batchkit.state.mirror import Mirror, MirrorError
 from batchkit.api.settings import ApiSettings
 from batchkit.api.writes import CANNOT_TELL, Done, LostTooOften, Write, Writer, read_back_failed
 from batchkit.delivery.errors import UncertainDelivery
@@ -79,8 +79,9 @@ class ApiRun:
     """One run: the writer (journal, client, read-back), the counts, the progress."""
 
     def __init__(self, dest: ApiDestination, api: ApiSettings, ledger: Ledger, factory: Callable[[], ApiClient],
-                 resend_unknown: bool, progress: Callable[[ApiProgress], None] | None, resend: bool = False) -> None:
-        self.dest, self.api, self.ledger = dest, api, ledger
+                 resend_unknown: bool, progress: Callable[[ApiProgress], None] | None, resend: bool = False,
+                 notify: Callable[[str], None] | None = None) -> None:
+        self.dest, self.api, self.ledger, self.notify = dest, api, ledger, notify
         self.resend_unknown, self.resend, self.progress = resend_unknown, resend, progress
         self.writer = Writer(ledger.journal, factory, self._read_back, accept, api.retries)
         self._mirror: Mirror | None | bool = False
@@ -137,12 +138,20 @@ class ApiRun:
         delivery = self.ledger.begin(item.name, item.sha256, item.size, self.dest.url, str(item.path.absolute()))
         try:
             for _p, w in self._writes(fp, delivery):
-                counts.add(self.writer.one(w, self.resend, self.resend_unknown))
+                done = self.writer.one(w, self.resend, self.resend_unknown)
+                counts.add(done)
+                self._say(done.notes)
                 self._tick()
         except LostTooOften as exc:
             self._finish(fp, delivery, counts, time.monotonic() - started)
             raise UncertainDelivery(str(exc)) from None
         return self._finish(fp, delivery, counts, time.monotonic() - started)
+
+    def _say(self, notes: list[str]) -> None:
+        """Notes on a record that went (e.g. an earlier, different change to the same action is still unknown)."""
+        for note in notes:
+            if self.notify is not None:
+                self.notify(note)
 
     def _finish(self, fp: FilePlan, delivery: int, counts: Counts, seconds: float) -> DeliveryResult:
         line = counts.line(len(fp.plans))

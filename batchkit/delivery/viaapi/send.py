@@ -67,7 +67,7 @@ def deliver_via_api(paths: list[Path], api: ApiSettings, settings: DeliverySetti
     plans = plan_files(paths, settings, check)
     factory = client_factory or (lambda: ApiClient(api, notify=notify))
     with ledger.locked(settings.lock_wait):
-        run = ApiRun(dest, api, ledger, factory, resend_unknown, progress, resend)
+        run = ApiRun(dest, api, ledger, factory, resend_unknown, progress, resend, notify)
         try:
             run.total = sum(run.todo(fp) for fp in plans)
             results = [run.file(fp) for fp in plans]

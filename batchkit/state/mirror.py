@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from batchkit.api.rows import (
+from batchkit.state.rows import (
     FIELDS,
     KEYS,
     parse_time,
