@@ -73,3 +73,49 @@ def test_malformed_headers_are_ignored_not_fatal() -> None:
     budget.after({"X-RateLimit-Remaining": "lots", "X-RateLimit-Reset": "nan", "X-RateLimit-Limit": "-"}, 200)
     budget.before()
     assert clock.slept == [] and budget.left() is None
+
+
+def test_a_429_with_an_unusable_reset_backs_off_doubling_up_to_the_cap() -> None:
+    from batchkit.api.budget import MAX_FALLBACK
+
+    budget, clock, said = _budget()
+    for reset in ["0", "-5", str(1_700_000_000 - 10), "soon", "86400", "0", "0", "0", "0"]:
+        budget.before()
+        budget.after({"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}, 429)
+    budget.before()
+    assert clock.slept == [1, 2, 4, 8, 16, 32, MAX_FALLBACK, MAX_FALLBACK, MAX_FALLBACK]  # never 0: no burst
+    assert said[0] == ("impact.com's rate limit: 0 of 1,000 request(s) left this hour; waiting 1 s (it named no "
+                       "usable time to wait: backing off)")
+    budget.after({"X-RateLimit-Remaining": "5"}, 200)
+    budget.after({}, 429)
+    budget.before()
+    assert clock.slept[-1] == 1  # a success in between starts the backoff again
+
+
+def test_retry_after_is_preferred_to_the_reset_in_seconds_or_as_a_date() -> None:
+    from email.utils import formatdate
+
+    budget, clock, said = _budget(wall=1_700_000_000.0)
+    budget.before()
+    budget.after({"X-RateLimit-Reset": "3000", "Retry-After": "7"}, 429)
+    budget.before()
+    budget.after({"X-RateLimit-Reset": "3000", "Retry-After": formatdate(1_700_000_000.0 + clock.now + 90,
+                                                                       usegmt=True)}, 429)
+    budget.before()
+    assert clock.slept == [7, 90] and said[0].endswith("waiting 7 s")
+
+
+def test_a_small_positive_reset_on_a_429_still_waits_the_minimum() -> None:
+    budget, clock, _ = _budget()
+    budget.before()
+    budget.after({"X-RateLimit-Reset": "0.01"}, 429)
+    budget.before()
+    assert clock.slept == [1.0]
+
+
+def test_our_own_count_says_so() -> None:
+    budget, _, said = _budget(per_hour=2)
+    for _ in range(3):
+        budget.before()
+    assert said == [("impact.com's rate limit: 2 request(s) sent in the past hour, none left of [api] "
+                     "requests_per_hour (2); waiting 3,600 s")]

@@ -21,7 +21,6 @@ from batchkit.api.errors import (
     ApiRejected,
     ApiUnreachable,
     NotAccepted,
-    UnknownWrite,
 )
 from batchkit.api.client import ApiClient
 from batchkit.api.writes import Answer, Write, send_once

@@ -66,7 +66,9 @@ def test_loopback_http_and_https_are_accepted(tmp_path: Path, url: str) -> None:
 
 @pytest.mark.parametrize("line", ["page_size = 1999", "page_size = 20001", "requests_per_hour = 0",
                                   "timeout = nan", "timeout = inf", "sync_days = 2000", 'sync_days = "90"',
-                                  "retries = 21", "unknown_key = 1"])
+                                  "retries = 21", "unknown_key = 1", "max_body_mb = 0", "max_body_mb = 2048",
+                                  "max_body_mb = 1.5", "max_inflate_ratio = 1", "request_seconds = 0",
+                                  "request_seconds = 7200", 'request_seconds = "60"'])
 def test_values_out_of_range_or_of_the_wrong_type_are_refused(tmp_path: Path, line: str) -> None:
     with pytest.raises(ConfigError, match=r"\[api\]"):
         api_settings(_config(tmp_path, f"[api]\n{line}\n"), {}, ENV)
@@ -96,3 +98,11 @@ def test_the_state_dir_is_the_one_deliver_uses_top_level_first(tmp_path: Path) -
     assert api_settings(config, {}, ENV).state_dir == resolve_settings(config, {}, ENV).state_dir == tmp_path / "conf" / "top"
     with pytest.raises(UsageError, match="--state-dir is empty"):
         api_settings(config, {"state_dir": ""}, ENV)
+
+
+def test_the_limits_of_answers_have_defaults_and_are_read_from_the_file(tmp_path: Path) -> None:
+    s = api_settings(_config(tmp_path), {}, ENV)
+    assert (s.max_body_mb, s.max_inflate_ratio, s.request_seconds) == (64, 100.0, 300.0)
+    s = api_settings(_config(tmp_path, "[api]\nmax_body_mb = 128\nmax_inflate_ratio = 20\nrequest_seconds = 30\n"),
+                     {}, ENV)
+    assert (s.max_body_mb, s.max_inflate_ratio, s.request_seconds) == (128, 20.0, 30.0)

@@ -272,7 +272,7 @@ def test_3_a_lost_answer_that_never_shows_is_resent_only_on_the_users_word(tmp_p
 
 def _answer_inquiry_gets_with_empty_object(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """GET /ActionInquiries/500006 answers 200 `{}` (no sandbox fault does this: the app is wrapped)."""
-    from batchkit.sandbox.app import JSON_TYPE, Answer
+    from batchkit.sandbox.http.app import JSON_TYPE, Answer
 
     app = sb._app
     real = app.handle

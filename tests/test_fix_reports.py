@@ -61,6 +61,17 @@ def test_issues_csv(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
+def test_the_issues_csv_runs_no_formula_from_the_file(tmp_path: Path) -> None:
+    src = tmp_path / "acme_order-modifications.csv"
+    src.write_text('ActionId,Amount,CustomerStatus,Reason\n1000.4636.1,5.00,"=HYPERLINK(""http://x"",""y"")",'
+                   "ORDER_UPDATE\n")
+    out = tmp_path / "issues.csv"
+    assert _run("validate", str(src), "--issues-csv", str(out)).exit_code in (0, 1)
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    cells = [c for r in rows[1:] for c in r]
+    assert '\'=HYPERLINK("http://x","y")' in cells and not any(c.startswith("=") for c in cells)
+
+
 @pytest.mark.parametrize("value, currency, fixed", [
     ("$1,234.50", "USD", "1234.50"), ("€ 99.00", "EUR", "99.00"), ("12.00 EUR", "EUR", "12.00"),
     ("1,234,567.89", "", "1234567.89"), ("12,50", "", None), ("1,234", "", None), ("12.50", "", None),

@@ -20,7 +20,7 @@ from conftest_api import CAMPAIGN, SID, TOKEN, api_env, make_settings
 from batchkit.cli.main import main
 from batchkit.core.config import load_config
 from batchkit.core.inquiry import FIELDS, RESOLUTION_COLUMNS, TRACKED, UNTRACEABLE
-from batchkit.delivery.errors import InvalidFiles, UncertainDelivery
+from batchkit.delivery.errors import InvalidFiles
 from batchkit.state.ledger import Ledger
 
 from batchkit.inquiries.pull import pull_inquiries

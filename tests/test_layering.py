@@ -28,6 +28,7 @@ OWNERS = {  # a third-party package -> the only places that may import it
     "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py", "batchkit/render/review.py"),
     "pandera": ("batchkit/validation/_pandera.py",),
     "httpx": ("batchkit/api/",),
+    "httpcore": ("batchkit/api/limits.py",),
 }
 
 

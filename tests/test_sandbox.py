@@ -244,7 +244,8 @@ def test_filters_state_event_and_locking_dates(sb: Sandbox) -> None:
     locking = actions(sb, LockingDateStart=(START - timedelta(days=3)).isoformat(),
                       LockingDateEnd=(START - timedelta(days=1)).isoformat())["Actions"]
     assert [a["Oid"] for a in locking] == ["PF-LOCKPASSED"]
-    assert actions(sb, **{**wide, "CampaignId": "9999"})["Actions"] == []
+    other = get(sb, f"{BASE}/Actions", **{**wide, "CampaignId": "9999"})  # not the account's campaign: a 400
+    assert other.status == 400 and other.json()["Errors"] == [{"Field": "CampaignId", "Message": "unknown campaign"}]
 
 
 def test_windows_are_half_open(sb: Sandbox) -> None:

@@ -19,7 +19,7 @@ import pytest
 from conftest_api import START, Clock
 
 from batchkit.sandbox import Sandbox
-from batchkit.sandbox.model import render_date
+from batchkit.sandbox.actions.model import render_date
 
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN = "IRSANDBOXACME1", "tok"
@@ -347,7 +347,7 @@ def test_api_submissions_report_the_documented_reasons(sb: Sandbox) -> None:
 
 def test_the_sandbox_gives_only_documented_reasons() -> None:
     sources = "".join(p.read_text() for p in (ROOT / "batchkit/sandbox").glob("*.py"))
-    records = (ROOT / "batchkit/sandbox/ftprecords.py").read_text()  # its reasons are returned as plain strings
+    records = (ROOT / "batchkit/sandbox/ftp/records.py").read_text()  # its reasons are returned as plain strings
     given = set(re.findall(r'"(?:Validation|Contract Error)", "([A-Z_]+)"', sources)) | \
         set(re.findall(r'reason="([A-Z_]+)"', sources)) | set(re.findall(r'return "([A-Z_]{6,})"', records))
     assert given and given <= DOCUMENTED, given - DOCUMENTED

@@ -18,7 +18,7 @@ from conftest_api import START, Clock
 from batchkit.core.errors import ConfigError
 from batchkit.core.inquiry import FIELDS, REASONS
 from batchkit.sandbox import Sandbox, seed_dir
-from batchkit.sandbox.model import render_date
+from batchkit.sandbox.actions.model import render_date
 
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN, READER = "IRSANDBOXACME1", "tok", "read-only-tok"

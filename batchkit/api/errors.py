@@ -6,6 +6,12 @@
     └── ApiError (exit 3)    the API could not be used
         ├── ApiUnreachable   connection errors, timeouts, 5xx after the retries
         ├── ApiAnswerError   an answer batchkit cannot read: XML, a truncated or malformed body, a missing key
+        │   ├── AnswerOverLimit  an answer batchkit stopped reading (api/limits.py), never retried:
+        │   │   ├── AnswerTooLarge   its body (or its body once decompressed) is over [api] max_body_mb
+        │   │   ├── AnswerInflated   it decompresses more than [api] max_inflate_ratio times its size
+        │   │   └── AnswerTooSlow    it was not complete within [api] request_seconds
+        │   ├── ForeignLink      a link (@nextpageuri, ErrorsUri, QueuedUri) outside this account on this API
+        │   └── ListingIncomplete  pages that do not advance; a sync's window that could not be read whole
         ├── ApiRejected      4xx: the request was refused (its Message and Errors said)
         │   └── ApiNotFound  404
         ├── NotAccepted      a write answered 429 or 5xx: not queued, sending it again is safe
@@ -44,12 +50,42 @@ class ApiAnswerError(ApiError):
         self.broken = broken
 
 
-class ApiRejected(ApiError):
-    """The API refused the request (4xx other than 401/403/429)."""
+class AnswerOverLimit(ApiAnswerError):
+    """An answer batchkit stopped reading because it passed a limit (`key`: the [api] setting that sets it).
+    Asking again would cost as much for the same answer: never retried. For a write: its answer is unknown."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, key: str) -> None:
         super().__init__(message)
-        self.status = status
+        self.key = key
+
+
+class AnswerTooLarge(AnswerOverLimit):
+    """The body, as sent or once decompressed, is larger than the limit of its kind of request."""
+
+
+class AnswerInflated(AnswerOverLimit):
+    """The body decompresses to more than [api] max_inflate_ratio times its size (a compression bomb)."""
+
+
+class AnswerTooSlow(AnswerOverLimit):
+    """The request (connect, send, every read) was not complete within [api] request_seconds."""
+
+
+class ForeignLink(ApiAnswerError):
+    """A link an answer gave leads outside this account on this API (or hides where it leads): not followed."""
+
+
+class ListingIncomplete(ApiAnswerError):
+    """A listing whose pages do not advance (a page read twice, more pages than @numpages, a next link missing
+    before @numpages, a record on two pages): what was read is not the whole list."""
+
+
+class ApiRejected(ApiError):
+    """The API refused the request (4xx other than 401/403/429); `said`: the API's own words."""
+
+    def __init__(self, message: str, status: int = 400, said: str = "") -> None:
+        super().__init__(message)
+        self.status, self.said = status, said
 
 
 class ApiNotFound(ApiRejected):

@@ -28,8 +28,10 @@ _ENV = {"url": "BATCHKIT_API_URL", "account_sid": "IMPACT_ACCOUNT_SID", "campaig
 _RANGES = {  # key: (default, lowest, highest)
     "requests_per_hour": (1000, 1, 100_000), "timeout": (30.0, 0.001, 3600), "sync_days": (90, 1, 3 * 365),
     "page_size": (20_000, 2000, 20_000), "retries": (4, 0, 20), "max_age": (3600.0, 0, 366 * 86400),
-    "preflight_budget": (200, 0, 100_000), "results_budget": (200, 0, 100_000), "settle_seconds": (900.0, 0, 30 * 86400), "max_hours": (2.0, 0, 1000)}
-_SECRET_WORDS = ("token", "pass", "secret", "auth")
+    "preflight_budget": (200, 0, 100_000), "results_budget": (200, 0, 100_000), "settle_seconds": (900.0, 0, 30 * 86400), "max_hours": (2.0, 0, 1000),
+    # bounded answers (api/limits.py; README "Answers batchkit does not trust"): a listing's page of 20,000
+    # actions is ~25 MB; single objects and write answers are held to 1 MB (limits.OBJECT_BYTES)
+    "max_body_mb": (64, 1, 1024), "max_inflate_ratio": (100.0, 2, 10_000), "request_seconds": (300.0, 0.1, 3600)}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class ApiSettings:
     results_budget: int = 200
     settle_seconds: float = 900.0
     max_hours: float = 2.0
+    max_body_mb: int = 64  # a listing's page, as sent and once decompressed
+    max_inflate_ratio: float = 100.0  # decompressed / compressed, checked past the first MiB
+    request_seconds: float = 300.0  # one request whole: connect, send, headers, every read of its body
     backoff: float = 1.0
     backoff_cap: float = 60.0
 
@@ -81,12 +86,8 @@ def is_loopback(host: str) -> bool:
 
 
 def _api_table(config: Config) -> dict[str, Any]:
-    raw = config.sections.get("api", {})
+    """[api], checked (a secret-looking key was refused when the file was loaded: core.config.check_secrets)."""
     where = config.where
-    for key in raw if isinstance(raw, dict) else ():
-        if any(word in key.lower() for word in _SECRET_WORDS):
-            raise ConfigError(f"{where}: [api] {key}: the impact.com token never goes in batchkit.toml; set "
-                              "IMPACT_AUTH_TOKEN in the environment")
     table = dict(config.table("api"))
     for key, (_default, low, high) in _RANGES.items():
         value = table.get(key)
@@ -103,10 +104,14 @@ def api_number(config: Config, key: str) -> Any:
 
 
 def check_url(url: str, origin: str) -> str:
-    """An https:// URL, or http:// to a loopback host; no path, query or credentials."""
+    """An https:// URL, or http:// to a loopback host; no path, query or credentials. A message never repeats
+    the URL's user, password, path or query (a token pasted into it stays out of the output)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{origin}: {url!r} is not an https:// URL")
+        host = parts.netloc.rsplit("@", 1)[-1]
+        shown = f" {parts.scheme}://{host}" if parts.scheme.isalpha() and host else ""
+        raise ConfigError(f"{origin}: the URL{shown} is not an https:// URL (give the API's root, like "
+                          f"{DEFAULT_URL})")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigError(f"{origin}: plain http:// only to this machine (127.0.0.1, localhost); "
                           f"use https:// for {parts.hostname}")

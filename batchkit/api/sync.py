@@ -2,16 +2,25 @@
 
 The first sync reads `sync_days` of last-updated time in windows of at most 45 days (the API's
 limit), oldest first, pages of `page_size`; a window the API refuses for holding more than
-10 x PageSize is split in two. Later syncs are incremental: from the high-water mark (less a small
-overlap) to now. Every window ends in the past, so actions arriving newest-first during the sync do
-not shift its pages; an action updated while its window is read leaves the window and shifts the
-later pages, which the page totals show: such a window is read again (upserts make that harmless).
-The windows are recorded before they are read, so a sync stopped half-way resumes them.
+10 x PageSize (its documented "too many records" answer, and only that) is split in two; any other
+refusal (an unknown CampaignId, ...) fails at once with the API's words. Later syncs are incremental:
+from the high-water mark (less a small overlap) to now. Every window ends in the past, so actions
+arriving newest-first during the sync do not shift its pages; an action updated while its window is
+read leaves the window and shifts the later pages, which the page totals show: such a window is read
+again (upserts make that harmless).
+
+A window is done only when one read of it was whole: its pages advanced (no page twice, no record on two
+pages, as many pages as @numpages: ApiClient.pages), its total held still and as many actions came as it
+said. After REREADS reads that were not, the window is incomplete: the actions read are kept, but it stays
+pending (the mirror's high-water mark does not move past it) and the sync stops with ListingIncomplete
+(exit 3) naming it: the next sync reads it again. The windows are recorded before they are read, so a sync
+stopped half-way resumes them.
 """
 
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +29,7 @@ from typing import Any
 
 from batchkit.api.answers import Page
 from batchkit.api.client import ApiClient
-from batchkit.api.errors import ApiRejected
+from batchkit.api.errors import ApiRejected, ListingIncomplete
 from batchkit.state.mirror import Mirror, Stored
 from batchkit.state.rows import row_hook, row_id, utc_text
 
@@ -28,7 +37,16 @@ MAX_WINDOW = timedelta(days=45)
 MAX_BACK = timedelta(days=3 * 365)
 OVERLAP = timedelta(minutes=5)  # an incremental sync re-reads this much before the high-water mark
 MIN_SPLIT = timedelta(hours=1)  # a window this short that still holds too much is an error, not split
-REREADS = 3  # reads of one window that keeps shifting before it is taken as read
+REREADS = 3  # reads of one window before it is taken as incomplete (not synced)
+# the API's answer to a query over 10 x PageSize records (SPEC §5.2; the sandbox: "N actions match, more than
+# 10 x PageSize (M): narrow the date range", EndDate: "too many results"): the only 400 that splits a window
+TOO_MANY = re.compile(r"too many (records|results|actions)|more than 10 ?[x×*] ?pagesize", re.IGNORECASE)
+
+
+def too_many_records(exc: ApiRejected) -> bool:
+    """Whether a refusal is the documented "too many records" answer (a window to split), and not another
+    400 (an unknown CampaignId, a bad date) that splitting would only repeat."""
+    return exc.status == 400 and bool(TOO_MANY.search(exc.said or ""))
 
 
 @dataclass
@@ -142,6 +160,15 @@ def prefetched(pages: Iterator[Page]) -> Iterator[Page]:
         stop.set()
 
 
+def _action_id(action: Any) -> str | None:
+    """An action's Id, whether the parse made a row of it (row_hook) or left it a dict."""
+    if isinstance(action, tuple):
+        found = row_id(action)
+    else:
+        found = str(action.get("Id") or "") if isinstance(action, dict) else ""
+    return found.strip() or None
+
+
 class Syncer:
     """One sync of one mirror through one client."""
 
@@ -177,28 +204,42 @@ class Syncer:
 
     def _window(self, summary: SyncSummary, plan: int, start: datetime, end: datetime, number: int,
                 count: int) -> None:
-        """Read one window whole (again while its pages shift); split it when the API says it holds too much."""
-        for attempt in range(REREADS):
+        """Read one window whole (again while it is not); split it when the API says it holds too many records;
+        ListingIncomplete when no read of it was whole (it stays pending, its actions kept)."""
+        why = ""
+        for _ in range(REREADS):
             try:
                 pages, seen, stable = self._read(summary, start, end, number, count)
             except ApiRejected as exc:
-                if exc.status != 400 or end - start <= MIN_SPLIT:
-                    raise
-                middle = start + (end - start) / 2
-                middle = middle.replace(microsecond=0)
-                self.mirror.split_window(plan, start, middle, end)
-                summary.splits += 1
-                self._window(summary, plan, start, middle, number, count)
-                self._window(summary, plan, middle, end, number, count)
+                if not too_many_records(exc):
+                    raise ApiRejected(f"{exc} (window {utc_text(start)} .. {utc_text(end)}); only a 'too many "
+                                      f"records' answer splits a window: check the campaign id ({self.campaign})",
+                                      exc.status, exc.said) from None
+                self._split(summary, plan, start, end, number, count, exc)
                 return
+            except ListingIncomplete as exc:
+                stable, why = False, str(exc)
+            else:
+                why = "its total changed, or fewer actions came than it said, while it was read"
             if stable:
-                break
+                summary.windows += 1
+                self.mirror.finish_window(plan, start, end, pages, seen, self.now())
+                return
             summary.rereads += 1
-        else:
-            summary.notes.append(f"the window {utc_text(start)} .. {utc_text(end)} kept changing while it was read "
-                                 f"({REREADS} reads); the next sync reads what changed")
-        summary.windows += 1
-        self.mirror.finish_window(plan, start, end, pages, seen, self.now())
+        raise ListingIncomplete(f"the window {utc_text(start)} .. {utc_text(end)} could not be read whole in "
+                                f"{REREADS} reads (the last: {why}); the actions read are kept, but the window is not "
+                                "counted as synced: the next sync reads it again")
+
+    def _split(self, summary: SyncSummary, plan: int, start: datetime, end: datetime, number: int, count: int,
+               exc: ApiRejected) -> None:
+        """Read a window the API says holds too many records as two halves (an error below MIN_SPLIT)."""
+        if end - start <= MIN_SPLIT:
+            raise exc
+        middle = (start + (end - start) / 2).replace(microsecond=0)
+        self.mirror.split_window(plan, start, middle, end)
+        summary.splits += 1
+        self._window(summary, plan, start, middle, number, count)
+        self._window(summary, plan, middle, end, number, count)
 
     def _read(self, summary: SyncSummary, start: datetime, end: datetime, number: int,
               count: int) -> tuple[int, int, bool]:
@@ -207,11 +248,11 @@ class Syncer:
         seen: set[str] = set()
         pages = 0
         listing = self.client.pages("Actions", self._params(start, end), "Actions", what="GET /Actions",
-                                    hook=row_hook(self.now()))
+                                    hook=row_hook(self.now()), ident=_action_id)
         for page in prefetched(listing):
             pages += 1
             totals.add(page.total)
-            seen.update(row_id(a) if isinstance(a, tuple) else str(a.get("Id", "")) for a in page.records)
+            seen.update(_action_id(a) or "" for a in page.records)
             summary.add(self.mirror.store(page.records, self.now()))
             summary.pages += 1
             self._tell(number, count, page.page, page.pages)

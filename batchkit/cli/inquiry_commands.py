@@ -14,10 +14,12 @@ import click
 
 from batchkit.cli.actions import api_options, load_api_settings, parse_date
 from batchkit.cli.base import Command, out, told_failures
+from batchkit.render.escape import printable
 
 
 def _say(text: str) -> None:
-    click.echo(f"batchkit: {text}", err=True)
+    """A note on stderr, its control characters escaped (it may quote a partner or the platform)."""
+    click.echo(f"batchkit: {printable(text)}", err=True)
 
 
 @click.command("pull", cls=Command)
@@ -36,7 +38,7 @@ def pull(status: str, since: str | None, target: Path, force: bool, **params: An
     got = pull_inquiries(settings, target, status=None if status.lower() == "all" else status,
                          since=parse_date(since, "--since"), overwrite=force, notify=_say)
     told = ", ".join(f"{n} {s}" for s, n in sorted(got.by_status.items())) or "none"
-    out(f"pulled {got.inquiries:,} inquiries ({told}) -> {got.path} ({got.requests} request(s))")
+    out(printable(f"pulled {got.inquiries:,} inquiries ({told}) -> {got.path} ({got.requests} request(s))"))
 
 
 @click.command("resolve", cls=Command)
@@ -77,7 +79,7 @@ def resolve(file: Path, to: str, dry_run: bool, resend_unknown: bool, approvals:
             got = resolve_to(file, config, dest, delivery, ledger, dry_run=dry_run, resend_unknown=resend_unknown,
                              notify=_say)
         for line in got.lines():
-            out(line)
+            out(printable(line))
         for note in got.summary.notes if got.summary is not None else ():
             _say(note)
         if approvals is not None and got.summary is not None and not dry_run:
@@ -93,6 +95,6 @@ def _approvals(summary: Any, config: Any, ledger: Any, approvals: Path, force: b
 
     text, notes = approvals_csv(summary.accepted, ledger.inquiries(summary.account), config)
     write_text_atomic(approvals, text, overwrite=force)
-    out(f"approvals: {text.count(chr(10)) - 1} order(s) -> {approvals}")
+    out(printable(f"approvals: {text.count(chr(10)) - 1} order(s) -> {approvals}"))
     for note in notes:
         _say(note)

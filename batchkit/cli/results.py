@@ -54,13 +54,20 @@ def results(files: tuple[Path, ...], since: str | None, wait: float | None, budg
     got = results_for(config, list(files), since=parse_date(since, "--since"), wait=wait, budget=budget,
                       state_dir=state_dir,
                       api_flags=flags, max_samples=0 if report_path else max_samples,
-                      notify=lambda text: click.echo(f"batchkit: {text}", err=True))
+                      notify=_say)
     if report_path is not None:
         _write_report(got, report_path, force)
         for fr in got.report.files:
             fr.cap(max_samples)
     _show(got, fmt, fail_on)
     sys.exit(got.exit_code(fail_on))
+
+
+def _say(text: str) -> None:
+    """A note on stderr, its control characters escaped (it may quote the platform)."""
+    from batchkit.render.escape import printable
+
+    click.echo(f"batchkit: {printable(text)}", err=True)
 
 
 def _write_report(got: Any, target: Path, force: bool) -> None:
@@ -70,8 +77,7 @@ def _write_report(got: Any, target: Path, force: bool) -> None:
     at_hand = [fr for fr in got.report.files if Path(fr.path).is_file()]
     for fr in got.report.files:
         if fr not in at_hand and fr.errors:
-            click.echo(f"batchkit: warning: {fr.path} is not in {target}: its file is not at hand (give it as FILE)",
-                       err=True)
+            _say(f"warning: {fr.path} is not in {target}: its file is not at hand (give it as FILE)")
     if not at_hand:
         click.echo(f"batchkit: warning: no delivered file at hand: {target} not written", err=True)
         return
@@ -80,16 +86,18 @@ def _write_report(got: Any, target: Path, force: bool) -> None:
 
 
 def _show(got: Any, fmt: str | None, fail_on: str) -> None:
-    from batchkit.render.escape import printable
+    """The findings (render_text escapes what came from a file or the platform), then the tallies and notes,
+    escaped too: a platform's text holding an OSC 8 link or a BEL reaches no terminal raw."""
+    from batchkit.render.escape import json_printable, printable
     from batchkit.render.json import render_json
 
     if fmt == "json":
         doc = json.loads(render_json(got.report))
         doc["results"] = got.as_dict()
-        out(json.dumps(doc, indent=2, ensure_ascii=False))
+        out(json_printable(json.dumps(doc, indent=2, ensure_ascii=False)))
         return
     lines = [printable(t.line()) + "".join(f"\n  note: {printable(n)}" for n in t.notes) for t in got.tallies]
-    lines += [f"note: {printable(n)}" for n in got.notes] + [got.line()]
+    lines += [f"note: {printable(n)}" for n in got.notes] + [printable(got.line())]
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     _emit(got.report, chosen, fail_on)
     for line in lines:  # the tallies follow the findings; beside a machine format, on stderr

@@ -121,6 +121,29 @@ def _top_keys(user: dict[str, Any], where: str) -> dict[str, str]:
     return top
 
 
+SECRET_WORDS = ("token", "pass", "secret", "auth", "credential")  # a key holding one of these is never read
+
+
+def _secret_problem(section: str | None, key: str, where: str) -> str:
+    """The message for a secret-looking key (never its value): where secrets go instead."""
+    place = f"[{section}] {key}" if section else key
+    if section == "deliver" and "pass" in key.lower():
+        return (f"{where}: {place}: secrets never go in batchkit.toml; set BATCHKIT_SFTP_PASSWORD or "
+                "BATCHKIT_KEY_PASSPHRASE in the environment (and the impact.com token in IMPACT_AUTH_TOKEN)")
+    return (f"{where}: {place}: the impact.com token (or any secret) never goes in batchkit.toml; set "
+            "IMPACT_AUTH_TOKEN in the environment")
+
+
+def check_secrets(user: dict[str, Any], where: str) -> None:
+    """Refuse a secret-looking key anywhere in the file (every section's keys and the top-level ones), whichever
+    command reads it: a token in a file is refused by all of them, not only by the one that reads its section."""
+    for name, table in user.items():
+        keys = [(name, key) for key in table] if isinstance(table, dict) else [(None, name)]
+        for section, key in keys:
+            if any(word in str(key).lower() for word in SECRET_WORDS):
+                raise ConfigError(_secret_problem(section, str(key), where))
+
+
 def _merge(base: dict[str, Any], user: dict[str, Any], where: str) -> dict[str, Any]:
     merged = {k: dict(v) for k, v in base.items()}
     for name, table in user.items():
@@ -160,6 +183,7 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
         candidate = (cwd or Path.cwd()) / DEFAULT_NAME
         source = candidate if candidate.is_file() else None
     user = _read_user_file(source) if source else {}
+    check_secrets(user, str(source))
     top = _top_keys(user, str(source))
     merged = _merge(load_toml("defaults"), user, str(source))
     max_samples = merged["validate"]["max_samples"]

@@ -23,6 +23,7 @@ from functools import cache
 from batchkit.core.resources import load_toml
 
 PLATFORM_DECIMALS = 2
+PLATFORM_MAX = Decimal("999999.99")  # Decimal(8,2)
 
 
 @cache
@@ -30,17 +31,36 @@ def currencies() -> dict[str, int]:
     """ISO 4217 codes and their minor units (schemas/currencies.toml)."""
     return dict(load_toml("currencies")["minor_units"])
 
-_NUMBER = re.compile(r"\s*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
+# a decimal as text or as a JSON number: sign, digits with an optional point, an optional exponent (what Arrow's
+# decimal cast reads too, so preflight's fast path and its fallback agree); ASCII digits only, no separators
+_NUMBER = re.compile(r"\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
+MAX_DIGITS = 1000  # an exponent further than this is no amount anyone means (and 1e999999999 would fill memory)
 
 
 def parse_money(text: str) -> Decimal | None:
-    """The exact Decimal of a plain decimal text, None if it is not one."""
+    """The exact Decimal of a decimal text (`21.99`, `-0`, `+5`, `.5`, JSON's `1e2`), None if it is not one.
+
+    The one parser of amounts: files, settings and the API's JSON numbers all come through here. The value is
+    exact and plain: an exponent above 0 is written out (`1e2` -> 100, `0e2` -> 0, never `1E+2`) and -0 is 0;
+    more than 2 decimals stay (judging the range is the caller's: in_platform_range). None beyond MAX_DIGITS."""
     if not _NUMBER.fullmatch(text):
         return None
     try:
-        return Decimal(text.strip())
+        value = Decimal(text.strip())
     except InvalidOperation:
         return None
+    exponent = int(value.as_tuple().exponent)  # finite: the pattern admits no NaN or Infinity
+    if value.is_zero():
+        return Decimal(0).scaleb(max(min(exponent, 0), -MAX_DIGITS))
+    if exponent < -MAX_DIGITS or value.adjusted() > MAX_DIGITS:
+        return None
+    return value.quantize(Decimal(1), context=_EXACT) if exponent > 0 else value
+
+
+def in_platform_range(value: Decimal) -> bool:
+    """True when impact.com's Decimal(8,2) can hold the amount's size (|value| <= 999999.99; finite). More
+    decimals are the rounding rules' business, not this one's."""
+    return value.is_finite() and abs(value) <= PLATFORM_MAX
 
 
 def minor_unit(currency: str | None) -> int:

@@ -54,12 +54,7 @@ class DeliverySettings:
 
 
 def _deliver_table(config: Config) -> dict[str, Any]:
-    table = config.sections.get("deliver", {})
-    where = config.where
-    for key in table if isinstance(table, dict) else ():
-        if "pass" in key:
-            raise ConfigError(f"{where}: [deliver] {key}: secrets never go in batchkit.toml; set "
-                              "BATCHKIT_SFTP_PASSWORD or BATCHKIT_KEY_PASSPHRASE in the environment")
+    where = config.where  # a secret-looking key was refused when the file was loaded (core.config.check_secrets)
     table = config.table("deliver")
     timeout = table.get("timeout", 1)
     if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT or not 0 <= table.get("retries", 0) <= 20:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,9 +19,10 @@ from batchkit.api.client import ApiClient
 from batchkit.api.settings import ApiSettings
 from batchkit.core.errors import UsageError
 from batchkit.core.inquiry import FIELDS, STATUSES
-from batchkit.state.ledger import Ledger
-from batchkit.io.write import write_bytes_atomic, write_text_atomic
+from batchkit.io.write import formula_safe, write_bytes_atomic, write_text_atomic
 from batchkit.io.xlsx import table_xlsx_bytes
+from batchkit.render.annotate import visible
+from batchkit.state.ledger import Ledger
 
 PAGE_SIZE = 1000
 
@@ -36,14 +38,30 @@ class Pulled:
 
 
 def text_of(value: Any) -> str:
-    """A field as text: Decimal exactly (never through float), None as empty, anything else as given."""
+    """A field as text: Decimal exactly (never through float), None as empty, Comments (a list of {User, Comment,
+    Date}) as one line per comment, another list or object as JSON, anything else as given."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return comments_text(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=text_of)
     return str(value)
+
+
+def comments_text(comments: list[dict[str, Any]]) -> str:
+    """An inquiry's Comments as the API defines them, readable: `DATE USER: TEXT`, one line per comment (a
+    comment's own line breaks stay; the file's cell holds them all)."""
+    lines = []
+    for comment in comments:
+        who = " ".join(t for t in (text_of(comment.get("Date")), text_of(comment.get("User"))) if t)
+        said = text_of(comment.get("Comment"))
+        lines.append(f"{who}: {said}" if who else said)
+    return "\n".join(lines)
 
 
 def pull_params(settings: ApiSettings, status: str | None, since: datetime | None,
@@ -100,11 +118,15 @@ def pull_inquiries(settings: ApiSettings, target: Path, *, status: str | None = 
 
 
 def _write(target: Path, header: list[str], rows: list[list[str]], overwrite: bool) -> None:
+    """The partner's text as it came, made safe for a spreadsheet: in XLSX every cell is text (never a formula) and
+    the control characters XLSX cannot hold are written as \\xNN; in CSV a cell a spreadsheet would run (= + - @,
+    tab, CR first) gets a leading ' (io.write.formula_safe), which read_inquiries takes off again."""
     if target.suffix.lower() == ".xlsx":
-        write_bytes_atomic(target, table_xlsx_bytes(header, rows, "Inquiries"), overwrite)
+        table = [[visible(c) for c in row] for row in [header, *rows]]
+        write_bytes_atomic(target, table_xlsx_bytes(table[0], table[1:], "Inquiries"), overwrite)
         return
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([formula_safe(c) for c in header])
+    writer.writerows([formula_safe(c) for c in row] for row in rows)
     write_text_atomic(target, buf.getvalue(), overwrite)

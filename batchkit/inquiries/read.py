@@ -5,12 +5,14 @@ exactly as written; columns batchkit does not know are kept under their own head
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchkit.core.errors import InputError
 from batchkit.core.inquiry import inquiry_field
 from batchkit.io.records import all_records
+from batchkit.io.write import restore_cell
 
 
 @dataclass(frozen=True)
@@ -35,19 +37,28 @@ class Inquiry:
         return self.get("ResolutionStatus").upper() or "UNRESOLVED"
 
 
+def _restore_for(path: str | Path) -> Callable[[list[str]], list[str]]:
+    """How a row's cells are read: a CSV's cells with the `'` that `inquiries pull` puts before a formula-like
+    cell taken off (io.write.restore_cell); an XLSX's as they are (pull writes those cells as text, unchanged)."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        return lambda cells: cells
+    return lambda cells: [restore_cell(c) for c in cells]
+
+
 def read_inquiries(path: str | Path, sheet: str | None = None) -> list[Inquiry]:
     """Every inquiry of a file; InputError (one line) when it has no Id column or cannot be read."""
     rows = [r for r in all_records(str(path), sheet) if any(t.strip() for t in r.cells())]
     if not rows:
         raise InputError(f"{path}: no header row: expected the columns of an inquiry export (Id, OrderId, ...)")
-    header = rows[0].cells()
+    restore = _restore_for(path)
+    header = restore(rows[0].cells())
     names = [inquiry_field(h) for h in header]
     if "Id" not in names:
         raise InputError(f"{path}: no Id column: this is not an inquiry export (its header: "
                          f"{', '.join(h for h in header[:6] if h)}{', ...' if len(header) > 6 else ''})")
     found = []
     for r in rows[1:]:
-        cells = r.cells(len(header))
+        cells = restore(r.cells(len(header)))
         known = {n: v for n, v in zip(names, cells) if n is not None}
         extra = {h: v for h, n, v in zip(header, names, cells) if n is None and h.strip()}
         found.append(Inquiry(known, r.number, extra))

@@ -150,3 +150,20 @@ def folder_problem(path: Path) -> str | None:
     except OSError as exc:
         return f"{path} cannot be checked: {exc.strerror or exc}"
     return None
+
+
+# a cell a spreadsheet would run as a formula when it opens a CSV (OWASP "CSV injection"): = + - @, tab, CR first
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(cell: str) -> str:
+    """A CSV cell of partner or server text that no spreadsheet runs: a leading `'` when it starts with one of
+    FORMULA_START (after any `'` it already has, so restore_cell gives back exactly the original text).
+    Batch files batchkit builds never go through this: their cells are the platform's, written as they are."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_START) else cell
+
+
+def restore_cell(cell: str) -> str:
+    """formula_safe undone, for a CSV batchkit wrote: exactly one leading `'` dropped when what follows its `'`s
+    starts with one of FORMULA_START."""
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_START) else cell

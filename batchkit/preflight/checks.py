@@ -1,7 +1,8 @@
-"""BK701-BK705, BK707 (order level), BK708 and BK709 on the matched records of one file."""
+"""BK701-BK705, BK707 (order level), BK708, BK709 and BK711 on the matched records of one file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,14 @@ import pyarrow.compute as pc
 
 from batchkit.core.findings import FileReport
 from batchkit.core.kinds import Kind
-from batchkit.preflight.emit import Locate, above, emit, is_zero
+from batchkit.preflight.emit import (
+    Locate,
+    above,
+    emit,
+    is_zero,
+    out_of_range,
+    unchecked_amounts,
+)
 from batchkit.preflight.match import TEXT, Matched, column, passed_by, text
 
 RETURN_REASONS = ("ITEM_RETURNED", "MP_RETURNED")  # a change "because it came back" lowers, never raises
@@ -129,6 +137,7 @@ def _reversal_amounts(c: Context, found: np.ndarray) -> None:
     empty = pc.equal(given, "").to_numpy(zero_copy_only=False)
     original_zero = is_zero(original)
     known = found & pc.not_equal(original, "").to_numpy(zero_copy_only=False)
+    known &= ~unchecked_amounts(c.fr, known & out_of_range(original), c.locate, "Amount", _unheld(c, original))
     emit(c.fr, "BK704", known & ~empty & is_zero(given) & original_zero, c.locate, "Amount",
          lambda i: f"{c.named(i)} has an amount of 0: a reversal with Amount 0 registers as a modification; leave "
                    "Amount empty", lambda i: given[i].as_py())
@@ -147,12 +156,23 @@ def _raised(c: Context, found: np.ndarray) -> None:
     if not len(rows):
         return
     given = text(c.record, "Amount")
+    theirs = c.mirror("Amount")
+    unheld = np.zeros(len(found), dtype=bool)
+    unheld[rows] = out_of_range(theirs.take(pa.array(rows)))
+    rows = rows[~unchecked_amounts(c.fr, unheld, c.locate, "Amount", _unheld(c, theirs))[rows]]
     mask = np.zeros(len(found), dtype=bool)
-    mask[rows] = above(given.take(pa.array(rows)), c.mirror("Amount", rows))
+    mask[rows] = above(given.take(pa.array(rows)), theirs.take(pa.array(rows)))
     emit(c.fr, "BK707", mask, c.locate, "Amount",
          lambda i: f"Amount {given[i].as_py()} is above {c.named(i)}'s {c.key('Amount', c.m.pos[i])} "
                    f"{c.key('Currency', c.m.pos[i])}, with the return reason {reason[i].as_py()}: a return lowers "
                    "the amount", lambda i: given[i].as_py())
+
+
+def _unheld(c: Context, theirs: pa.Array) -> Callable[[int], str]:
+    """BK711's message: the mirrored amount impact.com cannot hold, so the amount checks were not made."""
+    return lambda i: (f"{c.named(i)} has the amount {theirs[i].as_py()!r} in the mirror, which is no amount "
+                      "impact.com holds (Decimal(8,2)): the amount checks were not made for this row; check the action "
+                      "on impact.com (batchkit actions show ID) and sync again")
 
 
 def _several(c: Context, found: np.ndarray) -> None:

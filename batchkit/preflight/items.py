@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from batchkit.core.findings import FileReport
 from batchkit.preflight.checks import RETURN_REASONS
-from batchkit.preflight.emit import Locate, above, emit
+from batchkit.preflight.emit import Locate, above, emit, out_of_range, unchecked_amounts
 from batchkit.preflight.match import text
 
 Items = dict[str, list[dict[str, str]]]  # ActionId -> its items as the API gave them
@@ -57,8 +57,18 @@ def _raised_items(fr: FileReport, long: pd.DataFrame, locate: Locate, found: np.
         given = text(long, field)
         original = known[field].take(pa.array(np.maximum(at, 0))) if len(known[field]) else \
             pa.array([""] * len(long), type=pa.large_string())
-        emit(fr, "BK707", found & returned & above(given, original), locate, field,
+        judged = found & returned
+        if field == "Amount":  # a SaleAmount impact.com cannot hold is said (BK711), not compared
+            judged &= ~unchecked_amounts(fr, judged & out_of_range(original), locate, field,
+                                         _unheld_message(original, named))
+        emit(fr, "BK707", judged & above(given, original), locate, field,
              _raised_message(field, theirs, given, original, reason, named), _cell(given))
+
+
+def _unheld_message(original: pa.Array, named: Callable[[int], str]) -> Callable[[int], str]:
+    """BK711's message for an item whose mirrored SaleAmount impact.com cannot hold."""
+    return lambda j: (f"the item's SaleAmount {original[j].as_py()!r} in {named(j)} is no amount impact.com holds "
+                      "(Decimal(8,2)): the amount check was not made; check the action on impact.com")
 
 
 def _raised_message(field: str, theirs: str, given: pa.Array, original: pa.Array, reason: pa.Array,

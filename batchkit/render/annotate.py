@@ -10,7 +10,7 @@ from typing import Any
 
 from batchkit.core.findings import FileReport, Finding, Report
 from batchkit.io.records import all_records
-from batchkit.io.write import write_bytes_atomic
+from batchkit.io.write import formula_safe, write_bytes_atomic
 
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}
 ISSUE_COLUMNS = ["Row", "Column", "Code", "Severity", "Value", "Message"]
@@ -98,7 +98,8 @@ def _sheet_name(path: str, used: set[str]) -> str:
 
 
 def write_issues_csv(report: Report, target: Path, sheet: str | None = None, overwrite: bool = False) -> None:
-    """row, column, code, message, then the original cells of that row (a leading file column for several files)."""
+    """row, column, code, message, then the original cells of that row (a leading file column for several files);
+    a cell a spreadsheet would run (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'` (io/write.formula_safe)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     multi = len(report.files) > 1
@@ -114,7 +115,8 @@ def write_issues_csv(report: Report, target: Path, sheet: str | None = None, ove
             header_written = True
         for f in _by_row(fr):
             original = by_row[f.row].compact(width) if f.row in by_row else []
-            writer.writerow(([fr.path] if multi else []) + [f.row or "", f.column or "", f.code, f.message] + list(original))
+            cells = [f.column or "", f.code, f.message, *original]  # a file's text: no spreadsheet runs it
+            writer.writerow(([fr.path] if multi else []) + [f.row or ""] + [formula_safe(str(c)) for c in cells])
     write_bytes_atomic(target, buf.getvalue().encode("utf-8"), overwrite)
 
 

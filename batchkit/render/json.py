@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from batchkit.core.findings import FileReport, Report
+from batchkit.render.escape import json_printable
 
 
 def render_json(report: Report) -> str:
@@ -16,7 +17,7 @@ def render_json(report: Report) -> str:
         "warnings": report.warnings,
         "files": [_file_json(f) for f in report.files],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return json_printable(json.dumps(doc, indent=2, ensure_ascii=False))  # DEL and C1 too: a file's text
 
 
 def _file_json(f: FileReport) -> dict[str, Any]:

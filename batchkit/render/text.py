@@ -32,8 +32,11 @@ def _paint(text: str, fg: str, color: bool) -> str:
 
 
 def _file_text(f: FileReport, color: bool) -> list[str]:
-    kind = f"{f.kind} ({f.kind_reason})" if f.kind else "kind unknown"
-    lines = [f"{f.path}: {kind}, {_plural(f.rows, 'row')}: {_plural(f.errors, 'error')}, {_plural(f.warnings, 'warning')}"]
+    """One file's lines. Everything that came from a file or a server (its name, the kind's reason, each finding's
+    message: a cell, a platform's ErrorReason) is escaped here, once, for every command that prints a report."""
+    kind = printable(f"{f.kind} ({f.kind_reason})") if f.kind else "kind unknown"
+    counts = f"{_plural(f.rows, 'row')}: {_plural(f.errors, 'error')}, {_plural(f.warnings, 'warning')}"
+    lines = [f"{printable(f.path)}: {kind}, {counts}"]
     by_code = sorted(f.counts, key=lambda c: (min(SEVERITY_ORDER[x.severity] for x in f.samples.get(c, [])) if f.samples.get(c) else 0, c))
     for code in by_code:
         info = catalogue()[code]
@@ -42,7 +45,7 @@ def _file_text(f: FileReport, color: bool) -> list[str]:
         lines.append(f"  {_paint(code, 'red' if sev == 'error' else 'yellow', color)} {sev:<7} "
                      f"{info.title} ({f.counts[code]:,})")
         for s in sorted(shown, key=lambda x: (x.row or 0, x.column or "")):
-            lines.append(f"    {_where(s.row, s.line, s.column)}: {s.message}")
+            lines.append(f"    {_where(s.row, s.line, s.column)}: {printable(s.message)}")
         if f.counts[code] > len(shown):
             lines.append(f"    ... and {f.counts[code] - len(shown):,} more (--max-samples 0 lists all)")
         lines.append(f"    fix: {info.help}")

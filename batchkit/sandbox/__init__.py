@@ -15,24 +15,30 @@ has full control over the raw bytes it sends, so tests can get truncated bodies,
 closed connections, and there is nothing to install. It binds 127.0.0.1 only, and imports nothing
 but the standard library and batchkit.core.
 
-Modules: sandbox (Sandbox), server (sockets, Request log), app (auth, budget, faults, then routes),
-routes (the resources), query (GET /Actions parameters and selection), forms (PUT/DELETE bodies),
-submissions (queued API changes), changes (how a change finds its action and applies, the reasons),
-drop (the watched drop folder), ftp (FTP file submissions and their ErrorDetails), ftpread (a dropped
-file's kind and records), ftprecords (its records as changes), ftproutes (GET FTPFileSubmissions...),
-inquiries (the action inquiries), inquiryforms (PUT ActionInquiries bodies), inquiryroutes (GET/PUT
-ActionInquiries: the list's filters, resolutions and the actions they create), store (indexed actions), model (an action's fields and their rendering), make (actions from text
-values), seed (the seed folder), synth (synthetic volume), render (JSON/XML bodies, the pagination
-envelope), ratelimit, faults, applied (the writes the server applied; how an applied write is answered).
+Rooms (subpackages, by what they serve); sandbox.py (Sandbox) stays at the top:
+  http/      server (sockets, Request log), app (auth, budget, faults, then routes), routes (the resources),
+             render (JSON/XML bodies, the pagination envelope), query (GET /Actions parameters and
+             selection, page parameters), ratelimit
+  actions/   model (an action's fields and their rendering), store (indexed actions), make (actions from
+             text values), changes (how a change finds its action and applies, the reasons), forms
+             (PUT/DELETE bodies), submissions (queued API changes), seed (the seed folder), synth
+             (synthetic volume)
+  inquiries/ store (the action inquiries), forms (PUT ActionInquiries bodies), routes (GET/PUT
+             ActionInquiries: the list's filters, resolutions and the actions they create)
+  ftp/       drop (the watched drop folder), submissions (FTP file submissions and their ErrorDetails),
+             read (a dropped file's kind and records), records (its records as changes), routes (GET
+             FTPFileSubmissions...)
+  faults/    faults (what tests arm), applied (the writes the server applied; how an applied write is
+             answered), hostile (the hostile answers' bodies, made as they are sent)
 """
 
 from __future__ import annotations
 
-from batchkit.sandbox.applied import AppliedWrite
-from batchkit.sandbox.faults import Faults
+from batchkit.sandbox.actions.seed import load_account, seed_dir
+from batchkit.sandbox.actions.store import Store
+from batchkit.sandbox.faults.applied import AppliedWrite
+from batchkit.sandbox.faults.faults import Faults
+from batchkit.sandbox.http.server import Request
 from batchkit.sandbox.sandbox import Sandbox
-from batchkit.sandbox.seed import load_account, seed_dir
-from batchkit.sandbox.server import Request
-from batchkit.sandbox.store import Store
 
 __all__ = ["AppliedWrite", "Faults", "Request", "Sandbox", "Store", "load_account", "seed_dir"]

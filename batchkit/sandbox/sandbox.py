@@ -10,20 +10,26 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from batchkit.sandbox.app import App
-from batchkit.sandbox.applied import AppliedWrite, AppliedWrites
-from batchkit.sandbox.drop import Drop
-from batchkit.sandbox.faults import Faults
-from batchkit.sandbox.ftp import FtpSubmissions
-from batchkit.sandbox.inquiries import Inquiries
-from batchkit.sandbox.make import Account
-from batchkit.sandbox.ratelimit import RateLimit
-from batchkit.sandbox.seed import load_account, load_inquiries, load_seed, seed_dir
-from batchkit.sandbox.server import LOOPBACK, Request, Server
-from batchkit.sandbox.store import Store
-from batchkit.sandbox.submissions import Submissions
-from batchkit.sandbox.synth import generate
+from batchkit.sandbox.actions.make import Account
+from batchkit.sandbox.actions.seed import (
+    load_account,
+    load_inquiries,
+    load_seed,
+    seed_dir,
+)
+from batchkit.sandbox.actions.store import Store
+from batchkit.sandbox.actions.submissions import Submissions
+from batchkit.sandbox.actions.synth import generate
+from batchkit.sandbox.faults.applied import AppliedWrite, AppliedWrites
+from batchkit.sandbox.faults.faults import Faults
+from batchkit.sandbox.ftp.drop import Drop
+from batchkit.sandbox.ftp.submissions import FtpSubmissions
+from batchkit.sandbox.http.app import App
+from batchkit.sandbox.http.ratelimit import RateLimit
+from batchkit.sandbox.http.server import LOOPBACK, Request, Server
+from batchkit.sandbox.inquiries.store import Inquiries
 
 WARM_FROM = 20_000  # actions: below this, rendering on demand is quick enough
 WARM_CHUNK = 500
@@ -53,11 +59,11 @@ class Sandbox:
     locking, submissions, the rate-limit window) uses `now`, so a test can move the clock.
 
     With `drop`, the folder (made if missing) is watched while the sandbox is started: batch files put
-    there become FTP file submissions (drop.py, ftp.py); `line_counts_header` makes their ErrorDetails
+    there become FTP file submissions (ftp/drop.py, ftp/submissions.py); `line_counts_header` makes their ErrorDetails
     count the header as Line 1 (the first record is then Line 2; by default it is Line 1).
 
     `applied_writes()` / `applied_count()` are the server's own count of the writes it applied (PUT/DELETE
-    /Actions when queued, PUT /ActionInquiries when resolved), whatever answer the client got (applied.py).
+    /Actions when queued, PUT /ActionInquiries when resolved), whatever answer the client got (faults/applied.py).
     """
 
     def __init__(self, *, account_sid: str = "IRSANDBOXACME1", auth_token: str, campaign_id: str = "4636",
@@ -87,6 +93,7 @@ class Sandbox:
         self.submissions = Submissions(self.store, process_seconds, self.now)
         self.ftp = FtpSubmissions(self.store, process_seconds, self.now, line_counts_header)
         self.faults = Faults()
+        self.submissions.forced_error = self.faults.take_submission_error
         self.applied = AppliedWrites()
         self.drop = Drop(Path(drop), self.ftp, self.faults) if drop is not None else None
         self._app = App(self.submissions, self.limiter, self.faults, auth_token, frozenset(read_only_tokens), self.ftp,
@@ -118,6 +125,14 @@ class Sandbox:
         (as the request named it), `order_id` the form's OrderId, `method` "PUT"/"DELETE", `resource`
         "Actions"/"ActionInquiries"; every applied write when no filter is given."""
         return self.applied.count(target, order_id=order_id, method=method, resource=resource)
+
+    def add_inquiry(self, **fields: Any) -> str:
+        """Add a partner-controlled action inquiry; its Id. Fields as in inquiries.csv, the partner's texts
+        (OrderId, MediaPartnerId, MediaPartnerName, Comments) verbatim (a leading =, +, -, @, tab or CR,
+        control and escape characters kept), Comments a string or the API's list of {"User", "Comment",
+        "Date"} objects, any other field (TrackingLink, ...) served as given; it is listed by GET
+        /ActionInquiries like the seeded ones. ValueError naming a bad field."""
+        return self.inquiries.add_raw(fields)
 
     @property
     def url(self) -> str:

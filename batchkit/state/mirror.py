@@ -213,13 +213,17 @@ class Mirror:
         return plan
 
     def finish_window(self, plan: int, start: datetime, end: datetime, pages: int, seen: int, now: datetime) -> None:
-        """A window was read whole: mark it, and move the high-water mark when it joins the covered time."""
+        """A window was read whole: mark it, and move the high-water mark when it joins the covered time and no
+        earlier window is still pending (one a sync could not read whole, or did not reach: the mark never passes
+        time that was not read)."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("UPDATE windows SET state = 'done', pages = ?, seen = ?, finished_at = ? WHERE plan = ? "
                             "AND start = ?", (pages, seen, utc_text(now), plan, utc_text(start)))
+            earlier = self.db.execute("SELECT 1 FROM windows WHERE state = 'pending' AND start < ? LIMIT 1",
+                                      (utc_text(start),)).fetchone()
             high = self.high_water()
-            if high is None or start <= high:
+            if earlier is None and (high is None or start <= high):
                 self.set_meta("high_water", utc_text(max(end, high) if high else end))
             first = self.get_meta("covered_from")
             if first is None or start < parse_time(first):

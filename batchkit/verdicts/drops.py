@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 from batchkit.api.client import ApiClient
-from batchkit.api.errors import ApiAnswerError
+from batchkit.api.links import account_path
 from batchkit.verdicts.spend import Spend, budgeted_pages
 from batchkit.state.verdicts import COMPLETE, FileVerdict, Verdicts
 from batchkit.verdicts.targets import Target
@@ -88,13 +87,10 @@ def _details(client: ApiClient, sub: dict[str, Any], spend: Spend) -> list[dict[
 
 
 def _errors_uri(client: ApiClient, sub: dict[str, Any]) -> str:
-    """The ErrorsUri the answer gave (a path of this account on this API), else the documented path."""
+    """The ErrorsUri the answer gave (checked by api/links.py to lead into this account on this API, dot segments
+    and encoded slashes refused: ForeignLink), else the documented path."""
     given = str(sub.get("ErrorsUri") or "").strip()
     if not given:
         return f"FTPFileSubmissions/{sub['BatchId']}/ErrorDetails"
-    parts = urlsplit(given)
-    ours = urlsplit(client.settings.url).netloc
-    if (parts.netloc and parts.netloc != ours) or not parts.path.startswith(f"{client.settings.base}/"):
-        raise ApiAnswerError(f"FTPFileSubmission {sub['BatchId']}: its ErrorsUri {given!r} does not point into "
-                             "this account on this API; not followed")
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return account_path(given, client.settings.url, client.settings.base,
+                        f"FTPFileSubmission {sub['BatchId']}: its ErrorsUri")

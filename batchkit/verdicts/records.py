@@ -7,6 +7,7 @@ from typing import Any
 
 from batchkit.api.client import ApiClient
 from batchkit.api.errors import ApiAnswerError, ApiNotFound
+from batchkit.api.links import account_path
 from batchkit.state.journal import Entry as RecordEntry
 from batchkit.verdicts.spend import Spend
 from batchkit.state.verdicts import RecordVerdict, Verdicts
@@ -30,10 +31,14 @@ def poll_records(client: ApiClient, verdicts: Verdicts, targets: list[Target], s
 
 
 def _path(client: ApiClient, record: RecordEntry) -> str:
-    """The QueuedUri when it is a path of this account, else the documented one."""
+    """The QueuedUri (checked by api/links.py to lead into this account: ForeignLink when it leads elsewhere or
+    hides where it leads) when it names an APISubmission, else the documented path."""
     uri = (record.queued_uri or "").strip()
-    if uri.startswith(f"{client.settings.base}/APISubmissions/"):
-        return uri
+    if uri:
+        path = account_path(uri, client.settings.url, client.settings.base, f"APISubmission {record.batch_id}: "
+                            "its QueuedUri")
+        if path.startswith(f"{client.settings.base}/APISubmissions/"):
+            return path
     return f"APISubmissions/{record.batch_id}"
 
 

@@ -2,8 +2,10 @@
 
 The standard library's server, not a framework: every byte of an answer is ours to send or withhold,
 so a test can get a body shorter than its Content-Length, an XML answer, or a connection closed with
-no answer at all; and nothing needs installing. app.py decides what to answer; this module reads the
-request, sleeps for a stall fault, writes (or truncates, or drops) the answer, and logs the request.
+no answer at all; and nothing needs installing. http/app.py decides what to answer; this module reads the
+request, sleeps for a stall fault, writes (or truncates, or drops, or streams, or drips) the answer, and
+logs the request. A streamed body (faults/hostile.py) is made as it is sent, outside the store's lock: an
+endless one keeps only its own connection's thread busy, until the client hangs up.
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from batchkit.sandbox.app import JSON_TYPE, Answer, App
-from batchkit.sandbox.render import ApiError, object_body
-from batchkit.sandbox.routes import Incoming
+from batchkit.sandbox.http.app import JSON_TYPE, Answer, App
+from batchkit.sandbox.http.render import ApiError, object_body
+from batchkit.sandbox.http.routes import Incoming
 
 MAX_BODY = 10 * 1024 * 1024
+STREAM_TIMEOUT = 10.0  # seconds a streamed body waits for a client that stopped reading
 LOOPBACK = "127.0.0.1"
 
 
@@ -92,8 +95,9 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         split = urlsplit(self.path)
-        req = Incoming(self.command, split.path, dict(parse_qsl(split.query, keep_blank_values=True)), headers, body)
-        stall = self.server.app.faults.take("stall", req.path)
+        req = Incoming(self.command, split.path, dict(parse_qsl(split.query, keep_blank_values=True)), headers, body,
+                       self.path)
+        stall = self.server.app.faults.take("stall", req.target)
         if stall:
             time.sleep(stall.seconds)
         try:
@@ -140,16 +144,42 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(answer.status)
             for name, value in answer.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
+            chunked = answer.pieces is not None and answer.length is None
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(answer.body) if answer.pieces is None else answer.length))
             self.end_headers()
             if answer.mode == "truncate":
-                self.wfile.write(answer.body[: len(answer.body) // 2])
+                self._write(answer.body[: len(answer.body) // 2], answer.drip)
                 self.wfile.flush()
                 self._hang_up()
+            elif answer.pieces is None:
+                self._write(answer.body, answer.drip)
             else:
-                self.wfile.write(answer.body)
-        except OSError:  # the client went away
+                self._stream(answer.pieces, chunked, answer.drip)
+        except OSError:  # the client went away (or stopped reading for STREAM_TIMEOUT seconds)
             self.close_connection = True
+
+    def _stream(self, pieces: Iterable[bytes], chunked: bool, drip: float) -> None:
+        """Send pieces as they are made (a hostile body; an endless one until the client hangs up)."""
+        self.connection.settimeout(STREAM_TIMEOUT)
+        for piece in pieces:
+            if not piece:
+                continue
+            self._write(b"%x\r\n%b\r\n" % (len(piece), piece) if chunked else piece, drip)
+        if chunked:
+            self._write(b"0\r\n\r\n", drip)
+        self.connection.settimeout(None)  # sent whole: the connection waits for its next request as before
+
+    def _write(self, data: bytes, drip: float) -> None:
+        """Send `data` at once, or one byte every `drip` seconds (each after its wait: n bytes take n x drip)."""
+        if drip <= 0:
+            self.wfile.write(data)
+            return
+        for i in range(len(data)):
+            time.sleep(drip)
+            self.wfile.write(data[i: i + 1])
 
     def _hang_up(self) -> None:
         self.close_connection = True

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from batchkit.core.codes import DISPOSITION_CODES
 from batchkit.core.money import currencies, parse_money
-from batchkit.sandbox.render import ApiError
+from batchkit.sandbox.http.render import ApiError
 
 IDENTIFIERS = ("ActionId", "ActionTrackerId", "OrderId")
 _ITEM = re.compile(r"(Sku|Quantity|Amount|Category)([2-9]|[1-9][0-9]+)?")
@@ -178,4 +178,4 @@ def _amount(name: str, text: str, signed: bool = False) -> Decimal:
     return value
 
 
-plain_amount = _amount  # for the other forms of the sandbox (inquiryforms.py)
+plain_amount = _amount  # for the other forms of the sandbox (inquiries/forms.py)

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from batchkit.sandbox.make import Account, make_action, set_fields
-from batchkit.sandbox.model import Action, micros
+from batchkit.sandbox.actions.make import Account, make_action, set_fields
+from batchkit.sandbox.actions.model import Action, micros
 
 
 class Store:
@@ -30,8 +30,8 @@ class Store:
         self._keys: list[tuple[int, tuple[int, ...], str]] = []  # (last-updated in µs, id key, Id), sorted
         self._sorted: list[Action] = []  # the actions in the order of _keys
         self._serial = 900000
-        self.selection: tuple[object, list[Action]] | None = None  # query.py's last selection, by its key
-        self.originals: dict[str, Any] = {}  # Id -> what a reset restores (changes.py keeps it)
+        self.selection: tuple[object, list[Action]] | None = None  # http/query.py's last selection, by its key
+        self.originals: dict[str, Any] = {}  # Id -> what a reset restores (actions/changes.py keeps it)
         self._campaigns: dict[str, set[str]] = {}  # ActionTrackerId -> the CampaignIds of its actions
 
     def __len__(self) -> int:

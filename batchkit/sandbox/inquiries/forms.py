@@ -1,5 +1,5 @@
 """PUT /ActionInquiries: the form-encoded body checked at once (a 400 naming the field), turned into a
-Resolution that inquiryroutes.py applies at once.
+Resolution that inquiries/routes.py applies at once.
 
 `Id` and `ResolutionStatus` (VALID, DECLINED, INCOMPLETE) are required; `ActionTrackerId` when VALID (a
 tracker of the account); `RejectReason` when DECLINED, exactly one of the nine reasons (a RejectReason
@@ -18,9 +18,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from batchkit.core.inquiry import REASONS, RESOLUTIONS
-from batchkit.sandbox.forms import plain_amount
-from batchkit.sandbox.query import parse_date
-from batchkit.sandbox.render import ApiError
+from batchkit.sandbox.actions.forms import plain_amount
+from batchkit.sandbox.http.query import parse_date
+from batchkit.sandbox.http.render import ApiError
 
 FIXED = ("Id", "ResolutionStatus", "ActionTrackerId", "RejectReason", "ResolutionNotes", "TransactionAmount",
          "FinalPayout", "TransactionDate", "PromoCode", "CustomerId")

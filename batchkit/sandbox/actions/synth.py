@@ -1,7 +1,7 @@
 """Synthetic actions for volume: deterministic (random seed 0), spread over `days` days of last-updated
 time, CreationDate never after last-updated, Decimal amounts, about half of them with 1-3 items.
 
-Built field by field without the parsing of make.py: 200,000 actions take a few seconds.
+Built field by field without the parsing of actions/make.py: 200,000 actions take a few seconds.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from batchkit.sandbox.make import PAYOUT_RATE, Account
-from batchkit.sandbox.model import ZERO, Action, Item
+from batchkit.sandbox.actions.make import PAYOUT_RATE, Account
+from batchkit.sandbox.actions.model import ZERO, Action, Item
 
 FIRST_ID = 2_000_000  # above the seed's ids
 _PARTNERS = (("12345", "Cashback World"), ("23456", "Loyalty Hub"), ("34567", "Deal Finder"),

@@ -26,10 +26,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from batchkit.core.money import quantize
-from batchkit.sandbox.forms import Change
-from batchkit.sandbox.make import PAYOUT_RATE
-from batchkit.sandbox.model import ZERO, Action, Item
-from batchkit.sandbox.store import Store
+from batchkit.sandbox.actions.forms import Change
+from batchkit.sandbox.actions.make import PAYOUT_RATE
+from batchkit.sandbox.actions.model import ZERO, Action, Item
+from batchkit.sandbox.actions.store import Store
 
 OK = ("", "")
 

@@ -11,9 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from batchkit.sandbox import query
-from batchkit.sandbox.ftp import FileSubmission, FtpSubmissions
-from batchkit.sandbox.render import ApiError, envelope, fragment, object_body, page_body
+from batchkit.sandbox.ftp.submissions import FileSubmission, FtpSubmissions
+from batchkit.sandbox.http import query
+from batchkit.sandbox.http.render import (
+    ApiError,
+    envelope,
+    fragment,
+    object_body,
+    page_body,
+)
 
 Render = Callable[[bool], bytes]
 PAGE_SIZES = (1, 20000)

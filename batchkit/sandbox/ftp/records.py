@@ -1,13 +1,13 @@
-"""Each record of a dropped batch file as the changes it asks for (forms.py's Change and ItemChange), or
+"""Each record of a dropped batch file as the changes it asks for (actions/forms.py's Change and ItemChange), or
 the reason it cannot ask for any.
 
 By kind (SPEC §1): an order modification is one Change (Amount, CurrencyCode, CustomerStatus); an
 order reversal reverses the action (its Amount must be 0 or empty); item files give one Change per
 item group, so that each Sku succeeds or fails on its own: an item modification sets the group's
 Quantity/Amount/Category, an item reversal sets the item to Amount 0 and Quantity 0 (its Amount must
-be 0 or empty); a reset (OrderId + ActionTrackerId) restores the action (changes.py).
+be 0 or empty); a reset (OrderId + ActionTrackerId) restores the action (actions/changes.py).
 
-Values are checked by the same rules as a PUT's form (forms.py): what would be a 400 there is a
+Values are checked by the same rules as a PUT's form (actions/forms.py): what would be a 400 there is a
 MALFORMED record here. Also MALFORMED: no Reason, or one not accepted for the kind (the default codes of
 SPEC §1.6; RESET only, and only in a reset file), an OrderId without ActionTrackerId. No ActionId and no
 OrderId is OID_MISSING. A file whose header matches no kind makes every record MALFORMED.
@@ -20,10 +20,10 @@ from decimal import Decimal
 from functools import cache
 
 from batchkit.core.resources import load_toml
-from batchkit.sandbox import forms
-from batchkit.sandbox.forms import Change, ItemChange
-from batchkit.sandbox.ftpread import BatchFile, Record
-from batchkit.sandbox.render import ApiError
+from batchkit.sandbox.actions import forms
+from batchkit.sandbox.actions.forms import Change, ItemChange
+from batchkit.sandbox.ftp.read import BatchFile, Record
+from batchkit.sandbox.http.render import ApiError
 
 ZERO = Decimal(0)
 

@@ -56,8 +56,9 @@ def _elements(fields: Mapping[str, object]) -> str:
     return "".join(out)
 
 
-def fragment(fields: Mapping[str, str], element: str, as_json: bool) -> str:
-    """One row of a list page (an object of strings) as JSON or as an XML element."""
+def fragment(fields: Mapping[str, object], element: str, as_json: bool) -> str:
+    """One row of a list page (an object of strings, or of lists of objects of strings) as JSON or as an XML
+    element."""
     if as_json:
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return f"<{element}>{_elements(fields)}</{element}>"

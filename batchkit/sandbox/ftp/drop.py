@@ -1,4 +1,4 @@
-"""The watched drop folder: files put there become FTP file submissions (ftp.py), as on the platform.
+"""The watched drop folder: files put there become FTP file submissions (ftp/submissions.py), as on the platform.
 
 A daemon thread looks every `interval` seconds (0.2) for regular files named `*.csv` that do not start
 with '.' (batchkit's deliverer writes `.NAME.part`, then renames it) and are not impact.com's own
@@ -18,8 +18,8 @@ import traceback
 from pathlib import Path
 
 from batchkit.core.names import is_reserved
-from batchkit.sandbox.faults import Faults
-from batchkit.sandbox.ftp import FileSubmission, FtpSubmissions
+from batchkit.sandbox.faults.faults import Faults
+from batchkit.sandbox.ftp.submissions import FileSubmission, FtpSubmissions
 
 PROCESSED = ".sandbox-processed"
 POLL_SECONDS = 0.2

@@ -2,14 +2,14 @@
 
     GET ActionInquiries         the list, newest filed first, paginated (Page, PageSize 1..20,000, default 20,000)
     GET ActionInquiries/{Id}    one inquiry (404 when unknown)
-    PUT ActionInquiries         resolve one (form-encoded, inquiryforms.py) -> {"Status": "OK", "Uri": ...}
+    PUT ActionInquiries         resolve one (form-encoded, inquiries/forms.py) -> {"Status": "OK", "Uri": ...}
 
 List filters: CampaignId (required), StartDate/EndDate on the inquiry's last change (filed, or resolved),
 TransactionDateStart/TransactionDateEnd on its TransactionDate, each pair together, ISO 8601 with an
 offset, [start, end), no limit on the span (none is documented for inquiries) and no default window;
 MediaPartnerId, OrderId (exact), ResolutionStatus (one of the four).
 
-A resolution is applied at once and exactly once (no queue, unlike PUT /Actions), recorded in applied.py's
+A resolution is applied at once and exactly once (no queue, unlike PUT /Actions), recorded in faults/applied.py's
 log, then answered (or not) as an after-apply fault says. An inquiry that is not
 UNRESOLVED any more is a 400 "already resolved" (the sandbox's choice: the documentation says nothing of a
 second resolution), an unknown Id a 404. VALID creates a new PENDING action (Oid = the inquiry's OrderId,
@@ -29,15 +29,21 @@ from typing import Any
 
 from batchkit.core.inquiry import STATUSES
 from batchkit.core.money import quantize
-from batchkit.sandbox import forms
-from batchkit.sandbox.applied import AppliedWrites, after_apply
-from batchkit.sandbox.faults import Faults
-from batchkit.sandbox.inquiries import Inquiries, Inquiry
-from batchkit.sandbox.inquiryforms import Resolution, resolution
-from batchkit.sandbox.make import make_action
-from batchkit.sandbox.model import ZERO, Item
-from batchkit.sandbox.query import page_params, parse_date
-from batchkit.sandbox.render import ApiError, envelope, fragment, object_body, page_body
+from batchkit.sandbox.actions import forms
+from batchkit.sandbox.actions.make import make_action
+from batchkit.sandbox.actions.model import ZERO, Item
+from batchkit.sandbox.faults.applied import AppliedWrites, after_apply
+from batchkit.sandbox.faults.faults import Faults
+from batchkit.sandbox.http.query import page_params, parse_date
+from batchkit.sandbox.http.render import (
+    ApiError,
+    envelope,
+    fragment,
+    object_body,
+    page_body,
+)
+from batchkit.sandbox.inquiries.forms import Resolution, resolution
+from batchkit.sandbox.inquiries.store import Inquiries, Inquiry
 
 Render = Callable[[bool], bytes]
 RESOURCE = "ActionInquiries"
@@ -63,8 +69,9 @@ def known(rest: list[str]) -> bool:
 
 def inquiry_route(inquiries: Inquiries, faults: Faults, method: str, path: str, query: Mapping[str, str],
                   headers: Mapping[str, str], body: bytes, rest: list[str],
-                  applied: AppliedWrites) -> tuple[int, Render, str]:
-    """(status, renderer, mode) of a request for ActionInquiries[/{Id}]."""
+                  applied: AppliedWrites, target: str = "") -> tuple[int, Render, str]:
+    """(status, renderer, mode) of a request for ActionInquiries[/{Id}] (`target`: its path and query as sent,
+    what after-apply faults match; the path when not given)."""
     allow = "GET, PUT" if len(rest) == 1 else "GET"
     if method not in allow.split(", "):
         raise ApiError(405, f"{method} is not allowed on {path} (allowed: {allow})", headers={"Allow": allow})
@@ -80,7 +87,7 @@ def inquiry_route(inquiries: Inquiries, faults: Faults, method: str, path: str, 
     inquiry = resolve(inquiries, resolution(form, inquiries.store.account.trackers))
     applied.record("PUT", RESOURCE, inquiry.Id, form, at=inquiry.ResolutionDate)
     answer = {"Status": "OK", "Uri": f"{inquiries.store.account.base_uri}/{RESOURCE}/{inquiry.Id}"}
-    return after_apply(faults, path, answer)
+    return after_apply(faults, target or path, answer)
 
 
 def parse_inquiry_query(query: Mapping[str, str]) -> InquiryQuery:

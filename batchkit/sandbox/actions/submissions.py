@@ -4,9 +4,9 @@ A submission reads Queued for the first third of `process_seconds`, In Progress 
 Complete after; it is applied to the store exactly once, at its completion time (lazily, at the
 start of the next request, or at once by settle()). Only then is it decided whether the action
 exists and may change: ErrorType/ErrorReason say why not, with the reasons SPEC §5.3 documents
-(changes.py: ACTION_REF_NOT_FOUND, ACTIONTRACKER_NOT_FOUND, ACTIONTRACKER_CAMPAIGN_MISMATCH, NO_ITEM,
+(actions/changes.py: ACTION_REF_NOT_FOUND, ACTIONTRACKER_NOT_FOUND, ACTIONTRACKER_CAMPAIGN_MISMATCH, NO_ITEM,
 NO_VALID_ACTION_REF for a reversed (Validation) or locked (Contract Error) action, MALFORMED).
-Queue is shared with the dropped batch files (ftp.py).
+Queue is shared with the dropped batch files (ftp/submissions.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
-from batchkit.sandbox.changes import apply_change, apply_to
-from batchkit.sandbox.forms import Change
-from batchkit.sandbox.model import render_date
-from batchkit.sandbox.store import Store
+from batchkit.sandbox.actions.changes import apply_change, apply_to
+from batchkit.sandbox.actions.forms import Change
+from batchkit.sandbox.actions.model import render_date
+from batchkit.sandbox.actions.store import Store
 
 __all__ = ["Queue", "Submission", "Submissions", "apply_change", "status_of"]
 
@@ -117,7 +117,12 @@ class Queue(Generic[S]):
 
 
 class Submissions(Queue[Submission]):
-    """Every API submission of the sandbox, in order; the store they apply to."""
+    """Every API submission of the sandbox, in order; the store they apply to.
+
+    `forced_error`, when set, is asked at each completion: an (ErrorType, ErrorReason) it returns is the
+    submission's, verbatim, and its change does not apply (the submission_error fault)."""
+
+    forced_error: Callable[[], tuple[str, str] | None] | None = None
 
     def queue(self, change: Change, payload: str) -> Submission:
         """Queue a change (always accepted: whether it can apply is decided at completion)."""
@@ -126,5 +131,9 @@ class Submissions(Queue[Submission]):
     def _apply(self, sub: Submission, at: datetime) -> None:
         """Complete a submission at `at`: find its action, apply the change or say why not."""
         sub.applied_at = at
+        forced = self.forced_error() if self.forced_error is not None else None
+        if forced is not None:
+            sub.error_type, sub.error_reason = forced
+            return
         action, (sub.error_type, sub.error_reason) = apply_to(self.store, sub.change, at)
         sub.action_id = action.Id if action is not None else ""

@@ -18,11 +18,16 @@ from pathlib import Path
 
 from batchkit.core.errors import ConfigError
 from batchkit.core.resources import data_dir
-from batchkit.sandbox.inquiries import SEED_COLUMNS, Inquiry, make_inquiry
-from batchkit.sandbox.make import UPDATED_FIELDS, Account, make_action, make_item
-from batchkit.sandbox.model import ACTION_FIELDS, ITEM_FIELDS, Action, Item
+from batchkit.sandbox.actions.make import (
+    UPDATED_FIELDS,
+    Account,
+    make_action,
+    make_item,
+)
+from batchkit.sandbox.actions.model import ACTION_FIELDS, ITEM_FIELDS, Action, Item
+from batchkit.sandbox.inquiries.store import SEED_COLUMNS, Inquiry, make_inquiry
 
-_SOURCE_SEED = Path(__file__).resolve().parents[2] / "samples" / "sandbox"
+_SOURCE_SEED = Path(__file__).resolve().parents[3] / "samples" / "sandbox"
 
 
 def seed_dir() -> Path:

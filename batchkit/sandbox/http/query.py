@@ -5,18 +5,28 @@ LockingDateStart/LockingDateEnd: each pair together, ISO 8601 with an offset or 
 at most 45 days; StartDate at most 3 years back; no pair at all = the past 7 days of last-updated.
 PageSize 2,000..20,000 (default 20,000); more than 10 x PageSize matches is an error. Newest created
 first (CreationDate, then Id, descending).
+
+Two 400s that must not be mistaken for each other (only the second asks for a narrower date range):
+
+    a CampaignId that is not the account's   "CampaignId 9999 is not a campaign of this account"
+                                             Errors [{"Field": "CampaignId", "Message": "unknown campaign"}]
+    more than 10 x PageSize matches          "20100 actions match, more than 10 x PageSize (20000): narrow
+                                             the date range"
+                                             Errors [{"Field": "EndDate", "Message": "too many results"}]
+
+A CampaignId is the account's when it is the account's campaign as a number ("04636" is 4636).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
 
-from batchkit.sandbox.model import STATES, Action
-from batchkit.sandbox.render import ApiError
-from batchkit.sandbox.store import Store
+from batchkit.sandbox.actions.model import STATES, Action
+from batchkit.sandbox.actions.store import Store
+from batchkit.sandbox.http.render import ApiError
 
 _RANK = attrgetter("rank")
 PAIRS = {"updated": ("StartDate", "EndDate"), "event": ("ActionDateStart", "ActionDateEnd"),
@@ -88,6 +98,15 @@ def parse_action_query(query: Mapping[str, str], now: datetime) -> ActionQuery:
         ranges["updated"] = (now - DEFAULT_RANGE, datetime.max.replace(tzinfo=now.tzinfo))
     page, size = page_params(query, *PAGE_SIZES)
     return ActionQuery(campaign, state, ranges, page, size, default)
+
+
+def own_campaign(q: ActionQuery, campaign_id: str) -> ActionQuery:
+    """The query for the account's campaign (its spelling), or the 400 for a campaign the account does not have."""
+    asked = q.campaign_id.strip()
+    if asked == campaign_id or (asked.isdigit() and campaign_id.isdigit() and int(asked) == int(campaign_id)):
+        return replace(q, campaign_id=campaign_id)
+    raise ApiError(400, f"CampaignId {q.campaign_id} is not a campaign of this account",
+                   [("CampaignId", "unknown campaign")])
 
 
 def _range(first: str, last: str, query: Mapping[str, str], now: datetime) -> tuple[datetime, datetime]:

@@ -15,7 +15,7 @@ recorded. The sandbox never dedupes: two identical PUTs are two applied writes (
 a new change is batchkit's job).
 
 After a write is applied, `after_apply` answers it: the success answer, or the first armed after-apply
-fault (faults.py): `drop` (no answer), `fail_after` (an error status), `garble` (200, a cut body).
+fault (faults/faults.py): `drop` (no answer), `fail_after` (an error status), `garble` (200, a cut body).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from batchkit.sandbox.faults import Faults
-from batchkit.sandbox.render import ApiError, object_body
+from batchkit.sandbox.faults.faults import Faults
+from batchkit.sandbox.http.render import ApiError, object_body
 
 Render = Callable[[bool], bytes]
 METHODS = ("PUT", "DELETE")

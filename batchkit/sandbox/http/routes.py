@@ -1,17 +1,17 @@
 """The resources under /Advertisers/{AccountSID}/ and what each method does with them.
 
-    GET    Actions                      the list (query.py), newest created first, paginated
+    GET    Actions                      the list (http/query.py), newest created first, paginated
     PUT    Actions                      modify (form-encoded body)  -> {"Status": "QUEUED", "QueuedUri": ...}
     DELETE Actions                      reverse (form-encoded body) -> the same
-                                        (each write the server accepts is recorded in applied.py's log,
+                                        (each write the server accepts is recorded in faults/applied.py's log,
                                         then answered, or not, as an after-apply fault says)
     GET    Actions/{Id}                 one action
     GET    Actions/{Id}/Items           its items, paginated
     GET    Actions/{Id}/Items/{Sku}     one item
     GET    APISubmissions               every submission, newest first, paginated
     GET    APISubmissions/{BatchId}     one submission
-    GET    FTPFileSubmissions[/{BatchId}[/ErrorDetails]]   the dropped files (ftproutes.py)
-    GET    ActionInquiries[/{Id}], PUT ActionInquiries      the action inquiries (inquiryroutes.py)
+    GET    FTPFileSubmissions[/{BatchId}[/ErrorDetails]]   the dropped files (ftp/routes.py)
+    GET    ActionInquiries[/{Id}], PUT ActionInquiries      the action inquiries (inquiries/routes.py)
 """
 
 from __future__ import annotations
@@ -19,15 +19,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
-from batchkit.sandbox import forms, ftproutes, inquiryroutes, query
-from batchkit.sandbox.applied import AppliedWrites, action_target, after_apply
-from batchkit.sandbox.faults import Faults
-from batchkit.sandbox.ftp import FtpSubmissions
-from batchkit.sandbox.inquiries import Inquiries
-from batchkit.sandbox.model import Action
-from batchkit.sandbox.render import ApiError, envelope, fragment, object_body, page_body
-from batchkit.sandbox.submissions import Submissions
+from batchkit.sandbox.actions import forms
+from batchkit.sandbox.actions.model import Action
+from batchkit.sandbox.actions.submissions import Submissions
+from batchkit.sandbox.faults.applied import AppliedWrites, action_target, after_apply
+from batchkit.sandbox.faults.faults import Faults
+from batchkit.sandbox.ftp import routes as ftproutes
+from batchkit.sandbox.ftp.submissions import FtpSubmissions
+from batchkit.sandbox.http import query
+from batchkit.sandbox.http.render import (
+    ApiError,
+    envelope,
+    fragment,
+    object_body,
+    page_body,
+)
+from batchkit.sandbox.inquiries import routes as inquiryroutes
+from batchkit.sandbox.inquiries.store import Inquiries
 
 Render = Callable[[bool], bytes]
 ITEM_PAGE_SIZES = (1, 20000)
@@ -42,6 +52,11 @@ class Incoming:
     query: dict[str, str]
     headers: Mapping[str, str]  # names in lower case
     body: bytes
+    target: str = ""  # the path and query as sent, what faults' path_contains match (the path when not given)
+
+    def __post_init__(self) -> None:
+        if not self.target:
+            self.target = self.path + (f"?{urlencode(self.query)}" if self.query else "")
 
 
 def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str],
@@ -50,7 +65,7 @@ def route(subs: Submissions, faults: Faults, req: Incoming, rest: list[str],
     now = subs.now()
     if inquiryroutes.known(rest):
         return inquiryroutes.inquiry_route(inquiries, faults, req.method, req.path, req.query, req.headers, req.body,
-                                           rest, applied)
+                                           rest, applied, req.target)
     if rest == ["Actions"]:
         if req.method == "GET":
             return 200, _action_page(subs, req, now), "send"
@@ -91,7 +106,7 @@ def _not_allowed(req: Incoming, allow: str) -> ApiError:
 
 
 def _action_page(subs: Submissions, req: Incoming, now: datetime) -> Render:
-    q = query.parse_action_query(req.query, now)
+    q = query.own_campaign(query.parse_action_query(req.query, now), subs.store.account.campaign_id)
     hits = query.select(subs.store, q, now)
     rows = hits[(q.page - 1) * q.size: q.page * q.size]
     env = envelope(req.path, req.query, len(hits), q.page, q.size, len(rows))
@@ -134,4 +149,4 @@ def _write(subs: Submissions, faults: Faults, req: Incoming, applied: AppliedWri
     sub = subs.queue(change, req.body.decode("utf-8"))
     applied.record(req.method, "Actions", action_target(form), form, sub.batch_id, sub.submitted)
     answer = {"Status": "QUEUED", "QueuedUri": f"{subs.store.account.base_uri}/APISubmissions/{sub.batch_id}"}
-    return after_apply(faults, req.path, answer)
+    return after_apply(faults, req.target, answer)

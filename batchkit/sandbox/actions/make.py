@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from batchkit.core.money import quantize
-from batchkit.sandbox.model import (
+from batchkit.sandbox.actions.model import (
     ACTION_DATES,
     ACTION_FIELDS,
     ACTION_MONEY,

@@ -1,9 +1,9 @@
-"""FTP file submissions: the batch files the drop watcher (drop.py) picked up, and what became of them.
+"""FTP file submissions: the batch files the drop watcher (ftp/drop.py) picked up, and what became of them.
 
-A file is read when it is picked up (ftpread.py; its records as changes: ftprecords.py) and, like an API
+A file is read when it is picked up (ftp/read.py; its records as changes: ftp/records.py) and, like an API
 submission, reads Queued, In Progress, then Complete over `process_seconds`. At completion (lazily at
 the next request, or at once by settle()) every change is applied once, in file order, by the same logic
-as an API change (changes.py); each that cannot apply becomes an ErrorDetail. A file whose header
+as an API change (actions/changes.py); each that cannot apply becomes an ErrorDetail. A file whose header
 matches no kind is Type "Unknown" and every record an ErrorDetail MALFORMED; a file that cannot be read
 at all (not UTF-8 CSV, or empty) completes with TotalRecords 0 and no ErrorDetails.
 
@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from batchkit.sandbox.changes import apply_to
-from batchkit.sandbox.ftpread import read_batch
-from batchkit.sandbox.ftprecords import Step, steps_of
-from batchkit.sandbox.model import Action, render_date
-from batchkit.sandbox.store import Store
-from batchkit.sandbox.submissions import Queue, status_of
+from batchkit.sandbox.actions.changes import apply_to
+from batchkit.sandbox.actions.model import Action, render_date
+from batchkit.sandbox.actions.store import Store
+from batchkit.sandbox.actions.submissions import Queue, status_of
+from batchkit.sandbox.ftp.read import read_batch
+from batchkit.sandbox.ftp.records import Step, steps_of
 
 
 @dataclass

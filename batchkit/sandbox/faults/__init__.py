@@ -1,0 +1,1 @@
+"""What tests arm against the sandbox (faults), the writes it applied (applied) and hostile bodies (hostile)."""
