@@ -63,15 +63,18 @@ def test_blank_is_what_trimming_removes() -> None:
 
 
 def _key_reference(df: pd.DataFrame) -> pd.Series:
-    action = df["ActionId"].str.strip()
-    by_order = "O|" + df["OrderId"] + "|" + df["ActionTrackerId"].str.strip()
+    from batchkit.core.change import normalise_id  # THE normalisation of ids (SPEC §8)
+
+    action = df["ActionId"].map(normalise_id)
+    by_order = "O|" + df["OrderId"].map(normalise_id) + "|" + df["ActionTrackerId"].map(normalise_id)
     no_order = df["OrderId"].str.strip().eq("") & df["ActionTrackerId"].str.strip().eq("")
     return action.where(action.str.len().gt(0), by_order.where(~no_order, ""))
 
 
 def test_action_key_and_repeats_match_their_definitions() -> None:
     rng = random.Random(3)
-    pick = ["", " ", "1000.1.1", " 1000.1.1", "1000.1.2", "ORD-1", " ORD-1", "2240", " 2240 "]
+    pick = ["", " ", "1000.1.1", " 1000.1.1", "1000.1.2", "ORD-1", " ORD-1", "2240", " 2240 ", "ORD-1\u00a0",
+            "OR\u200bD-1", "\ufeff1000.1.2", "2240\u2060"]
     df = pd.DataFrame({c: pd.Series([rng.choice(pick) for _ in range(500)], dtype="str")
                        for c in ("ActionId", "OrderId", "ActionTrackerId")})
     assert action_key(df).tolist() == _key_reference(df).tolist()

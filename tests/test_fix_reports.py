@@ -115,11 +115,18 @@ def test_fix_clean_result_exits_0(tmp_path: Path) -> None:
     assert out.read_text() == "ActionId,Amount,Reason\n1000.4636.1,0,ITEM_RETURNED\n"
 
 
-def test_fix_refuses_other_encodings(tmp_path: Path) -> None:
-    src = tmp_path / "in.csv"
-    src.write_bytes("ActionId,Amount,Reason\n1000.4636.1,0,Caf\u00e9\n".encode("cp1252"))
+def test_fix_refuses_an_encoding_it_cannot_tell(tmp_path: Path) -> None:
+    src = tmp_path / "in_order-reversals.csv"
+    src.write_bytes("ActionId,Amount,Reason\n1000.4636.1,0,ITEM_RETURNED\n1000.4636.2,0,\u039a\u03b1\u03bb\u03b7\u03bc\u03ad\u03c1\u03b1\n"
+                    .encode("iso-8859-7"))
     result = _run("fix", str(src), "-o", str(tmp_path / "out.csv"))
-    assert result.exit_code == 2 and "not UTF-8" in result.stderr
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr and "--encoding" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+    given = _run("fix", str(src), "-o", str(tmp_path / "out.csv"), "--encoding", "iso-8859-7")
+    assert "re-encoded from iso-8859-7" in given.stdout
+    assert "\u039a\u03b1\u03bb\u03b7\u03bc\u03ad\u03c1\u03b1" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+    wrong = _run("fix", str(src), "-o", str(tmp_path / "out2.csv"), "--encoding", "no-such-codec")
+    assert wrong.exit_code == 2 and "not an encoding" in wrong.stderr
 
 
 def test_fix_checks_its_output_as_the_input_kind(tmp_path: Path) -> None:
@@ -136,3 +143,34 @@ def test_fix_removes_a_doubled_byte_order_mark(tmp_path: Path) -> None:
     result = _run("fix", str(src), "-o", str(out))
     assert result.exit_code == 0, result.stdout
     assert out.read_bytes() == b"ActionId,Amount,Reason\n1000.4636.1,0,ITEM_RETURNED\n"
+
+
+def test_xlsx_report_widths_sheet_names_paths_and_cr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    long = "acme-brand-international-europe"
+    first = tmp_path / "in" / f"{long}_order-reversals_2026-11-22.csv"
+    second = tmp_path / "in" / f"{long}_item-reversals_2026-11-22.csv"
+    first.write_bytes(b'ActionId,Amount,Reason\r\n1000.4636.1,0,"ITEM_RETURNED\r"\r\n1000.4636.2,0,' + b"x" * 200 + b"\r\n")
+    second.write_text("ActionId,Sku,Amount,Reason\n1000.4636.3,S,0,\n")
+    out = tmp_path / "report.xlsx"
+    result = _run("validate", str(first), str(second), "--report", str(out))
+    assert result.exit_code == 1 and out.exists(), result.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["order-reversals_2026-11-22", "item-reversals_2026-11-22", "Issues"]
+    data = book["order-reversals_2026-11-22"]
+    assert data["C2"].value == "ITEM_RETURNED\r"  # the CR stays a CR
+    assert data.column_dimensions["C"].width == 60  # capped
+    assert 13 <= data.column_dimensions["A"].width <= 20  # "1000.4636.1" and a margin
+    issues = book["Issues"]
+    files = {c.value for c in issues["A"][1:]}
+    assert files == {f"in/{long}_order-reversals_2026-11-22.csv", f"in/{long}_item-reversals_2026-11-22.csv"}
+    assert issues.column_dimensions["A"].width > 40
+
+
+def test_xlsx_report_sheet_names_stay_unique_and_within_31(tmp_path: Path) -> None:
+    from batchkit.render.annotate import sheet_names
+
+    names = sheet_names(["a/x.csv", "b/x.csv", "c/X.csv", "d/" + "y" * 40 + ".csv"], {"issues"})
+    assert names[:3] == ["x", "x (2)", "X (3)"] and len(names[3]) == 31 and "~" not in names[3]
+    assert sheet_names(["Issues.csv"], {"issues"}) == ["Issues (2)"]

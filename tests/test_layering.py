@@ -26,6 +26,7 @@ OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
     "paramiko": ("batchkit/delivery/sftp/",),
     "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py", "batchkit/render/review.py"),
+    "python_calamine": ("batchkit/io/",),
     "pandera": ("batchkit/validation/_pandera.py",),
     "httpx": ("batchkit/api/",),
     "httpcore": ("batchkit/api/limits.py",),

@@ -109,7 +109,8 @@ def test_xlsx_numbers_and_ids(tmp_path: Path) -> None:
     assert table.data.iloc[0].tolist() == ["", "0004417", "2240", "SKU-1", "2723.8", "2", "ITEM_RETURNED"]
     found = _flat([str(path)])
     assert ("BK010", 4, 4, None, None) in found  # 59.970000000000006 is what Excel saves for =19.99*3: it shows 59.97
-    assert len(found) == 1  # 12345.0 as a number cell is the id 12345, not a float tail
+    # 12345.0 as a number cell reads 12345, not a float tail (no BK104); a number where an id belongs is BK107 (SPEC §8)
+    assert sorted(found) == [("BK010", 4, 4, None, None), ("BK107", 5, 5, "OrderId", "12345")]
 
 
 def test_xlsx_sheet_option(tmp_path: Path) -> None:

@@ -175,3 +175,10 @@ def test_cli_writes_the_review_beside_the_csv_and_neither_over_a_file(runner, tm
     again = runner.invoke(main, args, env=env)
     assert again.exit_code == 2 and "review.xlsx: already exists" in again.stderr
     assert not (tmp_path / "res.csv").exists()
+
+
+def test_the_read_me_sends_the_edited_review_through_batchkit(tmp_path: Path, decisions) -> None:
+    write_review_file(tmp_path / "review.xlsx", decisions, 3)
+    text = " ".join(str(c.value) for c in openpyxl.load_workbook(tmp_path / "review.xlsx")["Read me"]["A"])
+    assert "batchkit inquiries resolve" in text and "--to DIR" in text and "API" in text
+    assert "save this sheet as CSV to upload" not in text and "Do not save this sheet as CSV" in text

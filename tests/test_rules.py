@@ -1,6 +1,7 @@
 """Every BK code has failing and passing cases, kept as data in tests/cases/*.toml.
 
-Each case gives a file's content (CSV text, or `csv_bytes_hex` for raw bytes), optionally its
+Each case gives a file's content (CSV text, `csv_bytes_hex` for raw bytes, or `xlsx`: rows of TOML values
+written as a workbook's typed cells, "" an empty cell), optionally its
 file name and kind, and the complete list of findings expected as [row, column, code]
 (column "" for whole-row findings). An empty list means the file must be clean.
 """
@@ -38,12 +39,23 @@ def _write_case(tmp_path: Path, case: dict) -> list[str]:
     for i, spec in enumerate(files):
         name = spec.get("name", f"case{i}.csv")
         target = tmp_path / name
-        if "csv_bytes_hex" in spec:
+        if "xlsx" in spec:  # rows of TOML values, written as typed cells: dates, times, numbers, booleans, text
+            _write_xlsx(target, spec["xlsx"])
+        elif "csv_bytes_hex" in spec:
             target.write_bytes(bytes.fromhex(spec["csv_bytes_hex"].replace(" ", "").replace("\n", "")))
         else:
             target.write_bytes(spec["csv"].lstrip("\n").encode("utf-8"))
         paths.append(str(target))
     return paths
+
+
+def _write_xlsx(target: Path, rows: list[list[object]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append([None if v == "" else v for v in row])  # "" is an empty cell
+    book.save(target)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

@@ -21,9 +21,13 @@ if TYPE_CHECKING:
 @click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
 @click.option("--kind", type=click.Choice(KIND_IDS), help="The kind, for validating the result.")
 @click.option("--sheet", help=SHEET_HELP)
+@click.option("--encoding", metavar="NAME", help="The input's text encoding when it is not UTF-8 (e.g. cp1252, "
+              "cp1250, iso-8859-7); without it, only an encoding told with confidence (Windows-1252, UTF-16) is re-encoded.")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists (never the input).")
-def fix(file: Path, output: Path, config_path: str | None, kind: str | None, sheet: str | None, force: bool) -> None:
-    """Apply safe fixes (whitespace, BOM, reason case, amount format, header spelling) into a new file."""
+def fix(file: Path, output: Path, config_path: str | None, kind: str | None, sheet: str | None, encoding: str | None,
+        force: bool) -> None:
+    """Apply safe fixes (whitespace, BOM, encoding, reason and currency case, amount format incl. decimal commas,
+    header spelling) into a new file."""
     from batchkit.core.config import load_config
     from batchkit.io.read import read_csv_bytes
     from batchkit.io.write import write_bytes_atomic
@@ -36,7 +40,7 @@ def fix(file: Path, output: Path, config_path: str | None, kind: str | None, she
     source = inspect(file, sheet, kind)
     if source.damage:
         _refuse(file, source)
-    result = fix_file(file, config, sheet)
+    result = fix_file(file, config, sheet, encoding)
     # the output is checked as the input's kind: OUT's name need not say it (a reversal re-checked as
     # a modification would lose BK205 and gain BK207)
     report = validate_tables([read_csv_bytes(str(output), result.data)], config, source.kind)

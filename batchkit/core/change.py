@@ -22,15 +22,21 @@ from hashlib import sha256
 from typing import NamedTuple
 
 ACTION_IDENTIFIERS = ("ActionId", "OrderId", "Oid", "ActionTrackerId")
-_INVISIBLE = re.compile("[\\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
+# THE normalisation of ids (SPEC §8): whitespace of any kind (spaces, tabs, NBSP, the Unicode spaces),
+# zero-width characters and byte-order marks, wherever they are in the cell. One character list, used by
+# normalise_id (one value) and by the vectorised checks (validation/rules/rows.py: normalised_ids).
+ID_INVISIBLE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                "\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff")
+_INVISIBLE = re.compile(f"[{re.escape(ID_INVISIBLE)}]+")
+_DROP = str.maketrans("", "", ID_INVISIBLE)
 _NUMBERED = re.compile(r"^(Sku|Amount|Quantity|Category)(\d*)$")
 _MONEY = {"Amount", "TransactionAmount", "FinalPayout", "SaleAmount"}
 
 
 def normalise_id(text: object) -> str:
-    """An identifier as compared everywhere: spaces, NBSP and zero-width characters removed."""
+    """An identifier as compared everywhere: spaces, NBSP, zero-width characters and BOMs removed."""
     text = str(text or "")
-    return text if text.isprintable() and " " not in text else _INVISIBLE.sub("", text)
+    return text if text.isprintable() and " " not in text else text.translate(_DROP)
 
 
 def _integer(text: str) -> str:

@@ -97,9 +97,11 @@ def readme(deadline_days: int) -> list[str]:
         "Action inquiries: batchkit's proposals, for a person to check before anything is resolved.",
         "",
         "One row per unresolved inquiry. The first columns (Id to Promo Code) are exactly the web app's "
-        "bulk-resolution file: change what you disagree with here, then save this sheet as CSV to upload it in the "
-        "web app (the sheet also reads back as a resolution file: its first columns). Inquiries already resolved "
-        "are not listed.",
+        "bulk-resolution file: change what you disagree with here and save the workbook, then run "
+        "`batchkit inquiries resolve FILE.xlsx --to DIR`, which writes the web app's bulk-upload CSV (those columns "
+        "only) into DIR, or `batchkit inquiries resolve FILE.xlsx` to send the resolutions through the API. Do not "
+        "save this sheet as CSV yourself: that file would carry the Evidence and Partner columns the web app does "
+        "not take. Inquiries already resolved are not listed.",
         "Resolution Status and Resolution Reason offer drop-down lists of the accepted values only: VALID, DECLINED, "
         "INCOMPLETE, and the nine reasons impact.com accepts (a DECLINED row needs one; a VALID row needs an Action "
         "Tracker and a Transaction Date).",

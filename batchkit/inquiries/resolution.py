@@ -4,7 +4,6 @@ of `PUT /ActionInquiries` (SPEC §6)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +11,9 @@ from batchkit.core.errors import InputError
 from batchkit.core.inquiry import RESOLUTION_COLUMNS, field_key
 from batchkit.core.money import parse_money
 from batchkit.io.records import all_records
+from batchkit.validation.rules.resolution import transaction_date
 
 REVIEW_SHEET = "Review"
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _API = {  # bulk-resolution column -> the PUT's parameter (Customer Status has none: the web app only)
     "Transaction Date": "TransactionDate", "Action Tracker": "ActionTrackerId", "Final Payout": "FinalPayout",
     "Resolution Notes": "ResolutionNotes", "Sale Amount": "TransactionAmount", "Customer Id": "CustomerId",
@@ -54,8 +53,8 @@ class Resolution:
             if name in ("FinalPayout", "TransactionAmount"):
                 amount = parse_money(value)
                 value = format(amount, "f") if amount is not None else value
-            if name == "TransactionDate" and _DAY.fullmatch(value):
-                value = f"{value}T00:00:00Z"  # a day, sent as ISO 8601 with its offset (the API's dates have one)
+            if name == "TransactionDate":  # ISO 8601 with its offset (the API's dates have one): the one date rule
+                value = transaction_date(value) or value  # validation refused any other value before
             form[name] = value
         return form
 

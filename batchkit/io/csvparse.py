@@ -36,7 +36,8 @@ def parse_header(text: str) -> tuple[list[str] | None, str, list[Finding], int]:
         if cell.count(delim) > 0:
             name = {";": "semicolons", "\t": "tabs", "|": "pipes"}[delim]
             found = [finding("BK003", f"the header is one column separated by {name}; impact.com expects commas "
-                             "(re-save as 'CSV UTF-8 (Comma delimited)')", row=1, line=1, value=cell[:80])]
+                             "(`batchkit fix FILE -o OUT.csv` rewrites it with commas; Excel's 'CSV UTF-8 (Comma delimited)' still "
+                             "writes ';' where the Windows list separator is ';' (most European locales))", row=1, line=1, value=cell[:80])]
             header, lines = _reparse_header(text, delim)
             return header, delim, found, lines
     return header, ",", [], reader.line_num

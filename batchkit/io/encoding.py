@@ -15,25 +15,44 @@ from batchkit.core.findings import Finding, finding
 
 BOM = b"\xef\xbb\xbf"
 SAVE = "re-save it as 'CSV UTF-8 (Comma delimited)'"
+FIX = "or let `batchkit fix FILE -o OUT.csv` re-encode it"
 
 
 def decode(raw: bytes, path: str = "FILE.csv") -> tuple[str, list[Finding]]:
     """The text of `raw` and the BK001/BK002 findings about its encoding."""
     found: list[Finding] = []
     if raw.startswith(BOM):
-        found.append(finding("BK002", "the file starts with a UTF-8 byte-order mark", row=1, line=1))
+        found.append(finding("BK002", "the file starts with a UTF-8 byte-order mark (`batchkit fix FILE -o OUT.csv` "
+                             "removes it)", row=1, line=1))
         raw = raw[len(BOM):]
     utf16 = _utf16(raw)
     if utf16:
         name, codec, iconv = utf16
         found.append(finding("BK001", f"the file is {name} (Excel 'Unicode Text'), not UTF-8: {SAVE}, or convert it: "
-                             f"{convert(iconv, path)}", row=1, line=1, value=iconv))
+                             f"{convert(iconv, path)}, {FIX}", row=1, line=1, value=iconv))
         return raw.decode(codec, errors="replace"), found
     try:
         return raw.decode("utf-8"), found
     except UnicodeDecodeError as exc:
         found.append(_not_utf8(raw, exc.start, path))
         return raw.decode("cp1252", errors="replace"), found
+
+
+def detect(raw: bytes) -> tuple[str, str] | None:
+    """(Python codec, what to call it) of a text that is not UTF-8, when told with confidence (UTF-16, or
+    Western European Windows-1252); None when UTF-8 or not recognised."""
+    raw = raw.removeprefix(BOM)
+    utf16 = _utf16(raw)
+    if utf16:
+        return utf16[1], utf16[0]
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    if _western(raw):
+        return "cp1252", "Windows-1252 (Western European)"
+    return None
 
 
 def convert(encoding: str, path: str) -> str:
@@ -63,11 +82,11 @@ def _not_utf8(raw: bytes, pos: int, path: str) -> Finding:
     col = pos - (raw.rfind(b"\n", 0, pos) + 1) + 1
     where = f"byte 0x{raw[pos]:02X} at line {line}, character {col} is not UTF-8"
     if _western(raw):
-        advice = f"it looks like Windows-1252/Latin-1: {SAVE}, or convert it: {convert('WINDOWS-1252', path)}"
+        advice = f"it looks like Windows-1252/Latin-1: {SAVE}, or convert it: {convert('WINDOWS-1252', path)}, {FIX}"
     else:
         advice = ("the encoding is not recognised (an unknown single-byte encoding, e.g. Greek ISO-8859-7 or "
                   f"Cyrillic WINDOWS-1251): {SAVE}, or find out which it is and convert it: "
-                  f"{convert('ENCODING', path)}")
+                  f"{convert('ENCODING', path)} (or `batchkit fix FILE --encoding NAME -o OUT.csv`)")
     return finding("BK001", f"{where}; {advice}", line=line, value=f"0x{raw[pos]:02X}")
 
 

@@ -50,6 +50,7 @@ def table_from_rows(path: str, records: list[Row], hint: Callable[[list[str]], b
     named = [i for i, name in enumerate(header) if name.strip()]
     kept: list[list[str]] = []
     rows: list[int] = []
+    types: dict[int, dict[int, str]] = {}  # column position -> {row: type} of the cells that were not text
     prev = top = records[0].number
     for record in records[1:]:
         n = record.number
@@ -64,9 +65,13 @@ def table_from_rows(path: str, records: list[Row], hint: Callable[[list[str]], b
             cells = record.cells(width)
             kept.append(cells if len(named) == width else [cells[i] for i in named])
             rows.append(n)
+            if record.types:
+                for col, kind in record.types.items():
+                    if col <= width:
+                        types.setdefault(col - 1, {})[n] = kind
     data = pd.DataFrame(kept, columns=named, dtype="str") if kept else pd.DataFrame(columns=named, dtype="str")
     arr = np.array(rows, dtype=int)
-    return Table(path, header, data, arr, arr.copy(), found, header_line=top, records=prev - top)
+    return Table(path, header, data, arr, arr.copy(), found, header_line=top, records=prev - top, types=types)
 
 
 def _title_rows(records: list[Row], hint: Callable[[list[str]], bool] | None) -> int:

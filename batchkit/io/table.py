@@ -23,6 +23,8 @@ class Table:
     delimiter: str = ","
     header_line: int = 1
     records: int = -1  # records after the header, blank and ragged ones included
+    types: dict[int, dict[int, str]] = field(default_factory=dict)  # XLSX: column position -> {row: cell type}
+    # of the cells that were not text (date, datetime, time, bool, number; io/xlsx.cell_type); CSV: empty
 
     def __post_init__(self) -> None:
         if self.records < 0:

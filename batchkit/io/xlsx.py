@@ -1,16 +1,24 @@
-"""XLSX reading with openpyxl: every cell as text, numbers converted exactly.
+"""XLSX reading with python-calamine: every cell as text, numbers converted exactly, each cell's type kept.
 
-The sheet is streamed with openpyxl's read-only parser and only the cells that hold something
-are kept: a stray cell at XFD1048576 costs one cell, not a million padded rows. Formula cells
-are read by their saved (cached) value; a formula saved without one (a file written by a script,
-never recalculated) cannot be read and is an InputError naming the cells.
+calamine parses the sheet (dates, times, booleans and numbers come back typed); each cell becomes the text
+Excel shows, and a cell that was not text keeps its type in `Row.types` (a date, number or boolean where an id
+belongs is an error: validation/rules/typed.py). Before calamine reads anything, one pass over the sheet's XML
+(a zipfile scan) counts its cell elements (more than MAX_CELLS: an InputError), finds formulas saved without a
+value (`<f>` without `<v>`: an InputError naming the cells; calamine would read them as empty) and the extent
+calamine would allocate: a sheet whose cells stand far apart (a stray cell at XFD1048576) is streamed with
+openpyxl's read-only parser instead, where only the cells that hold something are kept, so it costs one cell,
+not a million padded rows. Workbooks batchkit writes are written with openpyxl.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import posixpath
+import re
 import warnings
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,8 +45,10 @@ def cell_text(value: object) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, dt.datetime):  # midnight is the day Excel shows (2025-12-01), not 2025-12-01 00:00:00
+        return value.date().isoformat() if value.time() == dt.time() and value.tzinfo is None else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
     try:
@@ -52,6 +62,21 @@ def cell_text(value: object) -> str:
     return format(exact, "f")
 
 
+def cell_type(value: object) -> str | None:
+    """The type of a cell that is not text: "date", "datetime", "time", "bool" or "number" (None for text)."""
+    if value is None or isinstance(value, str):
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, (dt.time, dt.timedelta)):
+        return "time"
+    return "number"
+
+
 @dataclass(slots=True)
 class Row:
     """One record: its spreadsheet row and its cells (XLSX: the ones that hold text).
@@ -63,6 +88,7 @@ class Row:
     number: int
     texts: list[str]
     columns: list[int] | None = None
+    types: dict[int, str] | None = None  # column -> cell_type of the cells that were not text (XLSX only)
 
     @property
     def last(self) -> int:
@@ -96,9 +122,9 @@ class Row:
         return self.texts if self.columns is None else self.cells(width) + self.beyond(width)
 
 
-def _row(number: int, columns: list[int], texts: list[str]) -> Row:
+def _row(number: int, columns: list[int], texts: list[str], types: dict[int, str] | None = None) -> Row:
     if columns[-1] == len(columns):  # columns 1..n, all filled: the usual row
-        return Row(number, texts)
+        return Row(number, texts, None, types)
     if any(a >= b for a, b in zip(columns, columns[1:])):
         pairs = sorted(zip(columns, texts), key=lambda p: p[0])
         columns, texts = [c for c, _ in pairs], [t for _, t in pairs]
@@ -107,31 +133,214 @@ def _row(number: int, columns: list[int], texts: list[str]) -> Row:
         dense = [""] * last
         for col, text in zip(columns, texts):
             dense[col - 1] = text
-        return Row(number, dense)
-    return Row(number, texts, columns)
+        return Row(number, dense, None, types)
+    return Row(number, texts, columns, types)
 
 
 def read_xlsx_rows(path: Path, raw: bytes, sheet: str | None = None) -> list[Row]:
-    """The rows of the first (or named) sheet that hold any text, in order."""
+    """The rows of the first (or named) sheet that hold any text, in order (python-calamine; openpyxl's
+    streaming parser for a sheet whose cells stand far apart)."""
+    name, member = _locate(path, raw, sheet)
+    scan = _scan(path, raw, member)
+    if scan.formulas:
+        _formula_error(path, scan.formulas)
+    if scan.sparse:
+        return _read_streamed(path, raw, name)
+    return _read_calamine(path, raw, name)
+
+
+def _formula_error(path: Path, formulas: list[str]) -> None:
+    more = f" and {len(formulas) - 5:,} more" if len(formulas) > 5 else ""
+    raise InputError(f"{path}: {len(formulas):,} formula cell(s) without a saved value ({', '.join(formulas[:5])}{more}): "
+                     "open the file in Excel and save it, or paste the values")
+
+
+def _too_many(path: Path) -> InputError:
+    return InputError(f"{path}: the sheet holds more than {MAX_CELLS:,} cells (empty ones count, and a sheet "
+                      "can declare millions of them): save it as 'CSV UTF-8' and give the CSV")
+
+
+_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
+_ATTR = re.compile(r"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REL = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {k.split(":")[-1] if k != "r:id" else "r:id": html.unescape(a or b) for k, a, b in _ATTR.findall(text)}
+
+
+def _locate(path: Path, raw: bytes, sheet: str | None) -> tuple[str, str | None]:
+    """The sheet's name and its XML member in the zip (None when the workbook does not say: calamine decides)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") \
+                if "xl/_rels/workbook.xml.rels" in z.namelist() else ""
+    except Exception as exc:  # zip and I/O errors alike
+        raise InputError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    targets = {}
+    for m in _REL.finditer(rels):
+        a = _attrs(m.group(1))
+        target = a.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[a.get("Id", "")] = (target, a.get("Type", ""))
+    sheets = []
+    for m in _SHEET.finditer(book):
+        a = _attrs(m.group(1))
+        rid = next((v for k, v in a.items() if k in ("r:id", "id")), "")
+        target, kind = targets.get(rid, ("", ""))
+        sheets.append((a.get("name", ""), target, kind.endswith("/chartsheet")))
+    names = [n for n, _, _ in sheets]
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    if sheet is None:
+        worksheets = [(n, t) for n, t, chart in sheets if not chart]
+        if not worksheets:
+            raise InputError(f"{path}: not a readable XLSX workbook (the workbook has no worksheet, only charts)")
+        return worksheets[0][0], worksheets[0][1] or None
+    name, target, chart = next(s for s in sheets if s[0] == sheet)
+    if chart:
+        raise InputError(f"{path}: sheet {name!r} is a chart, not a table of cells")
+    return name, target or None
+
+
+@dataclass
+class _Scan:
+    formulas: list[str]  # cells holding a formula saved without a value
+    sparse: bool  # calamine would allocate far more cells than the sheet holds
+
+
+DENSE_CELLS = 5_000_000  # calamine allocates rows x columns of the used area: beyond this and 4x the cells, stream
+MAX_SHEET_XML = 100 * MAX_CELLS  # bytes of a sheet's XML read for the scan (a sheet of MAX_CELLS cells is ~300 MB)
+_ROW_NUMBER = re.compile(rb'<row [^>]*?\br="([0-9]+)"')
+_FAR_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{7,})"')  # a cell below row 999,999 (inside a row that says less)
+_WIDE = re.compile(rb' r="([A-Z]{2,3})[0-9]')  # a cell right of column Z
+_NARROW = re.compile(rb' r="([A-Z])[0-9]')
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_TYPE = re.compile(rb'\bt="([A-Za-z]+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _scan(path: Path, raw: bytes, member: str | None) -> _Scan:
+    """One pass over the sheet's XML: the cell cap, formulas without a saved value, the extent calamine allocates."""
+    if member is None:
+        return _Scan([], True)  # the workbook does not say where the sheet is: stream it with openpyxl
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z, z.open(member) as f:
+            xml = f.read(MAX_SHEET_XML + 1)
+    except KeyError:
+        return _Scan([], True)
+    except Exception as exc:
+        raise InputError(f"{path}: the workbook is damaged ({type(exc).__name__}: {exc})") from None
+    prefixed = b":c " in xml or b":row " in xml  # a namespace prefix (<x:c>): leave the details to openpyxl
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>") + (xml.count(b":c ") if prefixed else 0)
+    if cells > MAX_CELLS or len(xml) > MAX_SHEET_XML:
+        raise _too_many(path)
+    formulas = _formulas(xml) if (b"<f>" in xml or b"<f " in xml or b"<f/>" in xml) else []
+    if prefixed:
+        return _Scan(formulas, True)
+    rows = [int(n) for n in _ROW_NUMBER.findall(xml)]
+    last_row = max(rows + [int(n) for n in _FAR_ROW.findall(xml)] + [xml.count(b"<row")], default=0)
+    bound = max(DENSE_CELLS, 4 * cells)
+    if last_row * 26 <= bound and not _WIDE.search(xml):  # at most column Z: small enough whatever the columns
+        return _Scan(formulas, False)
+    last_column = max((_column_number(c) for c in set(_WIDE.findall(xml)) | set(_NARROW.findall(xml))), default=1)
+    return _Scan(formulas, last_row * last_column > bound)
+
+
+def _formulas(xml: bytes) -> list[str]:
+    """The cells whose formula has no saved value (a text result may be empty: it counts as saved)."""
+    found: list[str] = []
+    pos = 0
+    while True:
+        at = min((p for p in (xml.find(b"<f>", pos), xml.find(b"<f ", pos), xml.find(b"<f/>", pos)) if p >= 0),
+                 default=-1)
+        if at < 0:
+            return found
+        start = xml.rfind(b"<c", 0, at)
+        end = xml.find(b"</c>", at)
+        end = len(xml) if end < 0 else end
+        tag_end = xml.find(b">", start)
+        tag = xml[start:tag_end]
+        kind = _TYPE.search(tag)
+        text = kind is not None and kind.group(1).decode() in _TEXT_RESULTS
+        if not text and not _VALUE.search(xml, at, end):
+            ref = _REF.search(tag)
+            found.append(ref.group(1).decode() if ref else "?")
+        pos = end
+
+
+def _read_calamine(path: Path, raw: bytes, name: str) -> list[Row]:
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except Exception as exc:  # zip, XML and calamine's own errors alike
+        raise InputError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        ws = book.get_sheet_by_name(name)
+        top, left = ws.start or (0, 0)
+        values = ws.to_python(skip_empty_area=True)
+    except Exception as exc:
+        raise InputError(f"{path}: the workbook is damaged ({type(exc).__name__}: {exc})") from None
+    finally:
+        book.close()
+    rows: list[Row] = []
+    first = left + 1
+    for number, cells in enumerate(values, start=top + 1):
+        columns: list[int] = []
+        texts: list[str] = []
+        types: dict[int, str] | None = None
+        for col, value in enumerate(cells, start=first):
+            if isinstance(value, str):
+                if value:
+                    columns.append(col)
+                    texts.append(value)
+                continue
+            kind: str | None
+            if isinstance(value, float) and value.is_integer() and -1e15 < value < 1e15:
+                text, kind = str(int(value)), "number"  # the common whole number, without cell_text's Decimal
+            elif isinstance(value, float) and "e" not in (short := repr(value)) and len(short) <= EXCEL_DIGITS + 1:
+                text, kind = short, "number"  # the shortest repr has at most 15 digits: what Excel shows
+            else:
+                text, kind = cell_text(value), cell_type(value)
+            if text:
+                columns.append(col)
+                texts.append(text)
+                if kind:
+                    if types is None:
+                        types = {}
+                    types[col] = kind
+        if texts:
+            rows.append(_row(number, columns, texts, types))
+    return rows
+
+
+def _read_streamed(path: Path, raw: bytes, name: str) -> list[Row]:
+    """openpyxl's read-only parser: only the cells that hold something are kept."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions, ... on stderr
         book = _open(path, raw)
         try:
-            ws = _sheet(path, book, sheet)
+            ws = _sheet(path, book, name)
             rows, formulas = _parse(ws)
         except InputError:
             raise
         except _TooManyCells:
-            raise InputError(f"{path}: the sheet holds more than {MAX_CELLS:,} cells (empty ones count, and a sheet "
-                             "can declare millions of them): save it as 'CSV UTF-8' and give the CSV") from None
+            raise _too_many(path) from None
         except Exception as exc:  # openpyxl raises many types on damaged sheets
             raise InputError(f"{path}: the workbook is damaged ({type(exc).__name__}: {exc})") from None
         finally:
             book.close()
     if formulas:
-        more = f" and {len(formulas) - 5:,} more" if len(formulas) > 5 else ""
-        raise InputError(f"{path}: {len(formulas):,} formula cell(s) without a saved value ({', '.join(formulas[:5])}{more}): "
-                         "open the file in Excel and save it, or paste the values")
+        _formula_error(path, formulas)
     return rows
 
 
@@ -198,13 +407,17 @@ def _parse(ws: Any) -> tuple[list[Row], list[str]]:
         for number, cells in parser.parse():
             columns: list[int] = []
             texts: list[str] = []
+            types: dict[int, str] | None = None
             for c in cells:
                 value = c["value"]
                 if value is not None and (text := value if type(value) is str else cell_text(value)):
                     columns.append(c["column"])
                     texts.append(text)
+                    if (kind := cell_type(value)) is not None:
+                        types = types or {}
+                        types[c["column"]] = kind
             if texts:
-                rows.append(_row(number, columns, texts))
+                rows.append(_row(number, columns, texts, types))
     rows.sort(key=lambda r: r.number)
     return rows, formulas
 

@@ -80,10 +80,47 @@ def run_checks(c: Context) -> None:
     _several(c, found)
 
 
+_ZEROS = r"(^|\.)0+([0-9])"  # leading zeros of a number, or of each group of a dotted ActionId
+_DIGITS = r"^[0-9]+(?:\.[0-9]+)*$"
+
+
+def _unpadded(values: pa.Array) -> pa.Array:
+    """Digit ids without their leading zeros ("0004417" -> "4417"); other ids as "" (never a match)."""
+    digits = pc.match_substring_regex(values, _DIGITS)
+    return pc.if_else(digits, pc.replace_substring_regex(values, _ZEROS, r"\1\2"), pa.scalar("\x1e", TEXT))
+
+
+def _zero_hints(c: Context, mask: np.ndarray) -> dict[int, str]:
+    """For records not found: the mirror's id that differs from theirs only by leading zeros (BK701's hint)."""
+    hints: dict[int, str] = {}
+    if not c.keys.num_rows:
+        return hints
+    for named, own, mine, theirs in ((c.m.by_id, "Id", c.m.ids, None), (c.m.by_order, "Oid", c.m.oids, "ActionTrackerId")):
+        rows = np.flatnonzero(mask & named)
+        if not len(rows):
+            continue
+        picked = pa.array(rows)
+        wanted, pool = _unpadded(mine.take(picked)), _unpadded(column(c.keys, own))
+        if theirs is not None:  # the same tracker too
+            sep = pa.scalar("\x1f", TEXT)
+            wanted = pc.binary_join_element_wise(wanted, c.m.trackers.take(picked), sep)
+            pool = pc.binary_join_element_wise(pool, column(c.keys, theirs), sep)
+        at = pc.fill_null(pc.index_in(wanted, value_set=pool), -1).to_numpy(zero_copy_only=False)
+        for i, j in zip(rows[at >= 0], at[at >= 0]):
+            hints[int(i)] = column(c.keys, own)[int(j)].as_py()
+    return hints
+
+
 def _missing(c: Context, mask: np.ndarray) -> None:
     sid = c.account
+    hints = _zero_hints(c, mask) if mask.any() else {}
 
     def message(i: int) -> str:
+        if i in hints:
+            what = "ActionId" if c.m.by_id[i] else "OrderId"
+            mine = (c.m.ids[i] if c.m.by_id[i] else c.m.oids[i]).as_py()
+            return (f"no action with {what} {mine} in {sid}, but {hints[i]} exists: leading zeros lost? "
+                    f"(a spreadsheet drops them: re-export the ids as text, or write {hints[i]})")
         if c.m.by_id[i]:
             return f"no action {c.m.ids[i].as_py()} in {sid}: check the ActionId (a spreadsheet may have changed it)"
         return (f"no action with OrderId {c.m.oids[i].as_py()} and ActionTrackerId {c.m.trackers[i].as_py()} in "

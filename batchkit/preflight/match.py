@@ -15,19 +15,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from batchkit.validation.rules.registry import arrow_of
+from batchkit.validation.rules.rows import ID_FIELDS, _normalised_arrow
 
 _SEP = pa.scalar("\x1f", pa.large_string())
 TEXT = pa.large_string()
 
 
 def text(frame: pd.DataFrame, column: str) -> pa.Array:
-    """A column as trimmed pyarrow strings ("" for a missing column or cell)."""
+    """A column as trimmed pyarrow strings ("" for a missing column or cell); ids (ActionId, OrderId, ActionTrackerId,
+    Sku) normalised as every id is compared (core.change.normalise_id: spaces, NBSP, zero-width, BOM)."""
     if column not in frame.columns:
         return pa.array([""] * len(frame), type=TEXT)
     values = frame[column]
     found = arrow_of(values)
     arr = found.combine_chunks().cast(TEXT) if found is not None else \
         pa.array(values.to_numpy(dtype=object, na_value=""), type=TEXT)
+    if column in ID_FIELDS:
+        return _normalised_arrow(pc.fill_null(arr, ""))
     return pc.fill_null(pc.utf8_trim_whitespace(arr), "")
 
 

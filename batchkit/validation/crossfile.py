@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from batchkit.core.findings import Finding, finding
 from batchkit.core.kinds import Kind
 from batchkit.io.read import Table
-from batchkit.validation.rules.rows import action_key
+from batchkit.validation.rules.rows import action_key, normalised_ids
 
 
 @dataclass
@@ -32,7 +32,7 @@ def targets_of(file: int, kind: Kind, record: pd.DataFrame, items: pd.DataFrame 
         frame = pd.DataFrame({"key": action_key(record), "sku": "", "row": table.rows, "line": table.lines})
     else:
         recs = items["_rec"].to_numpy()
-        frame = pd.DataFrame({"key": action_key(items), "sku": items["Sku"].str.strip(),
+        frame = pd.DataFrame({"key": action_key(items), "sku": normalised_ids(items["Sku"]),
                               "row": table.rows[recs], "line": table.lines[recs]})
     frame = frame[frame["key"].str.len().gt(0)]
     return Targets(file, kind, frame.reset_index(drop=True))

@@ -42,6 +42,7 @@ from batchkit.validation.rules.rows import (
     repeats,
     sku_repeats_by_group,
 )
+from batchkit.validation.rules.typed import batch_typed_cells, resolution_typed_cells
 
 Locate = Callable[[int, str], tuple[int, int, str]]  # frame index, field -> row, line, column
 
@@ -103,11 +104,15 @@ def validate_table(table: Table, config: Config, kind_id: str | None = None,
     if found_kind == INQUIRY_RESOLUTION:  # the web app's bulk-resolution file: its own checks, no batch frames
         fr.kind = found_kind
         check_resolutions(table, fr)
+        for f in resolution_typed_cells(table):  # BK107: a date or number cell as the inquiry's Id
+            fr.add(f)
         return fr, None, None
     kind = get_kind(found_kind)
     fr.kind = kind.id
     usable, header_findings = check_header(columns, kind)
     for f in header_findings:
+        fr.add(f)
+    for f in batch_typed_cells(table, usable.values()):  # BK107: XLSX cells typed date/number/... in id columns
         fr.add(f)
     frames = build_frames(table, kind, usable)
     present = {field for field, _ in usable}

@@ -4,7 +4,11 @@ Fixed: surrounding whitespace, the BOM, reason-code case and spacing (item_retur
 ITEM_RETURNED, only when the result is an accepted code), thousands separators and currency
 signs in amounts ($1,234.50 -> 1234.50), header spellings (Oid -> OrderId, SKU2 -> Sku2); the
 output is always UTF-8 CSV with commas and LF, so another delimiter or line ending is a reported
-file-level fix too. Everything else (decimal commas, mangled ids, unknown reasons, ...) stays a finding.
+file-level fix too. European Excel's damage: a file in Windows-1252 (or UTF-16) is re-encoded to UTF-8
+when its encoding is told with confidence or given with --encoding; decimal commas (12,50 -> 12.50) are
+converted column by column, only when no amount of the column could also be read with a thousands
+separator (1,234); lowercase currency codes are upper-cased (usd -> USD). Everything else (mangled ids,
+unknown reasons, ambiguous amounts, ...) stays a finding.
 """
 
 from __future__ import annotations
@@ -16,15 +20,25 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from batchkit.core.change import normalise_id
 from batchkit.core.config import Config
 from batchkit.core.errors import InputError, UsageError
 from batchkit.core.findings import Finding
 from batchkit.core.kinds import layout
+from batchkit.io.encoding import detect
 from batchkit.io.read import BOM, read_input, read_table
 from batchkit.io.records import all_records, csv_delimiter
 from batchkit.io.sniff import reads_as_workbook
 from batchkit.io.write import require_suffix, same_file
-from batchkit.validation.header import detect_kind, looks_like_header, parse_header
+from batchkit.io.xlsx import Row
+from batchkit.validation.header import (
+    detect_kind,
+    header_name,
+    looks_like_header,
+    parse_header,
+)
+from batchkit.validation.rules.rows import ID_FIELDS
+from batchkit.validation.rules.typed import batch_typed_cells
 
 _MONEY_MARKS = re.compile(r"[$€£¥]|[A-Z]{3}")
 _MONEY = re.compile(r"(?:[$€£¥]|[A-Z]{3} ?)?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\s*(?:[$€£¥]| ?[A-Z]{3})?")
@@ -71,7 +85,10 @@ def inspect(path: Path, sheet: str | None = None, kind: str | None = None) -> In
     damage = [f for f in table.findings if f.code in UNFIXABLE]
     if not table.header:
         return Input(damage, kind, "given with --kind" if kind else "the input has no header")
-    found, reason = detect_kind(parse_header(table.header), table.data, str(path), kind)
+    columns = parse_header(table.header)
+    found, reason = detect_kind(columns, table.data, str(path), kind)
+    # BK107: a date, number or boolean cell where an id belongs is never written back as an id: the file is refused
+    damage += batch_typed_cells(table, columns)
     return Input(damage, found, reason if kind else f"{reason} of the input")
 
 
@@ -79,6 +96,14 @@ def fix_reason(value: str, accepted: frozenset[str]) -> str | None:
     """The accepted code a reason differs from only by case and spacing, if any."""
     key = re.sub(r"[\s\-]+", "_", value.strip()).upper()
     return key if key in accepted and key != value else None
+
+
+def fix_currency(value: str) -> str | None:
+    """The ISO 4217 code a currency code differs from only by case (usd -> USD), if any."""
+    from batchkit.core.money import currencies
+
+    up = value.upper()
+    return up if up != value and up in currencies() else None
 
 
 _SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
@@ -108,22 +133,22 @@ def fix_amount(value: str, currency: str = "") -> str | None:
 def _header(names: list[str]) -> list[tuple[str, str]]:
     """(new name, old name) for every header cell; canonical spellings for recognised fields."""
     lay = layout()
-    return [(lay.item_header(c.field, c.group) if c.field else c.raw.strip(), c.raw) for c in parse_header(names)]
+    return [(lay.item_header(c.field, c.group) if c.field else header_name(c.raw), c.raw) for c in parse_header(names)]
 
 
-def fix_file(path: Path, config: Config, sheet: str | None = None) -> FixResult:
-    """Apply the safe fixes to a file's records."""
+def fix_file(path: Path, config: Config, sheet: str | None = None, encoding: str | None = None) -> FixResult:
+    """Apply the safe fixes to a file's records (`encoding`: the input's text encoding, when not UTF-8)."""
     raw = read_input(path)
     xlsx = reads_as_workbook(path, raw)
+    recoded = ""
     if not xlsx:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8; fix does not guess encodings - re-save the file as 'CSV UTF-8' first") from None
-    records = all_records(str(path), sheet)
+        text, recoded = _decode(path, raw, encoding)
+    records = all_records(str(path), sheet) if xlsx else _text_records(text)
     if not records:
         raise InputError(f"{path}: empty file, nothing to fix")
     result = FixResult(b"")
+    if recoded:
+        result.notes.append(recoded)
     result.notes += _sheet_notes(path, sheet) if xlsx else _text_notes(raw, text)
     first = records[0].cells() if records[0].number == 1 else []
     if first and first[0].startswith("\ufeff"):  # a second BOM (the file was "saved with BOM" twice)
@@ -135,6 +160,7 @@ def fix_file(path: Path, config: Config, sheet: str | None = None) -> FixResult:
             result.changes.append(Change(1, old, old, new, "header spelling"))
     names = [new for new, _ in header]
     fields = [c.field for c in parse_header(names)]
+    decimal = _decimal_comma_columns(records, names, fields, result)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(names)
@@ -143,10 +169,79 @@ def fix_file(path: Path, config: Config, sheet: str | None = None) -> FixResult:
         if record.number <= 1:
             continue
         buf.write("\n" * (record.number - done - 1))  # blank spreadsheet rows stay blank rows
-        writer.writerow(_fix_row(record.number, record.cells(), names, fields, config, result))
+        writer.writerow(_fix_row(record.number, record.cells(), names, fields, config, result, decimal))
         done = record.number
     result.data = buf.getvalue().encode("utf-8")
     return result
+
+
+def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
+    """The text of a CSV and, when it was not UTF-8, the note saying it was re-encoded."""
+    if encoding:
+        try:
+            text = raw.decode(encoding)
+        except LookupError:
+            raise InputError(f"--encoding {encoding}: not an encoding Python knows (e.g. cp1252, latin-1, "
+                             "utf-16, cp1250, iso-8859-7)") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: byte {exc.start:,} (0x{raw[exc.start]:02X}) cannot be read as {encoding}: "
+                             "check which encoding the file is in") from None
+        if text.startswith("\ufeff") and not raw.startswith(BOM):
+            text = text[1:]  # a UTF-16 byte-order mark
+        plain = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        return text, "" if plain else f"encoding: re-encoded from {encoding} (given with --encoding) to UTF-8 (BK001)"
+    found = detect(raw)
+    if found is None:
+        try:
+            return raw.decode("utf-8"), ""
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 (byte 0x{raw[exc.start]:02X} at offset {exc.start:,}) and its encoding "
+                             "cannot be told with confidence; fix does not guess: give it with --encoding NAME "
+                             "(e.g. cp1252, cp1250, iso-8859-7), or re-save the file as 'CSV UTF-8'") from None
+    codec, name = found
+    text = raw.decode(codec).removeprefix("\ufeff")
+    return text, f"encoding: re-encoded from {name} to UTF-8 (BK001; give --encoding NAME if it is another one)"
+
+
+def _text_records(text: str) -> list[Row]:
+    """Every record of a CSV text with its spreadsheet row, as io/records.all_records reads a file."""
+    text = text.lstrip("\ufeff")
+    delimiter = csv_delimiter(text.split("\n", 1)[0])
+    try:
+        records = list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delimiter))
+    except csv.Error:
+        records = [line.split(delimiter) for line in text.splitlines()]
+    return [Row(n, record) for n, record in enumerate(records, start=1)]
+
+
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}|[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]{1,2}")  # 12,50 and 1.234,50
+_WHOLE = re.compile(r"[0-9]+")
+
+
+def _decimal_comma_columns(records: list[Row], names: list[str], fields: list[str | None],
+                           result: FixResult) -> frozenset[int]:
+    """The Amount columns whose decimal commas are converted: those holding some (12,50, 1.234,50) where
+    every other amount is a whole number. A column with a value two readings fit (1,234: 1.234 or 1234?
+    12.50 beside 12,50) is left as it is, with a note saying why."""
+    out = set()
+    for pos, f in enumerate(fields):
+        if f != "Amount":
+            continue
+        values = [(r.number, cells[pos].strip()) for r in records[1:] if len(cells := r.cells()) > pos]
+        values = [(n, v) for n, v in values if v]
+        commas = [v for _, v in values if _DECIMAL_COMMA.fullmatch(v)]
+        if not commas:
+            continue
+        other = next(((n, v) for n, v in values if not _DECIMAL_COMMA.fullmatch(v) and not _WHOLE.fullmatch(v)), None)
+        if other is None:
+            out.add(pos)
+            continue
+        n, v = other
+        why = ("could be read with a thousands separator or a decimal comma" if re.fullmatch(r"[0-9.,]+", v)
+               else "is not an amount batchkit can read")
+        result.notes.append(f"column {names[pos]}: decimal commas left as they are: {v!r} (row {n}) {why}; "
+                            "fix never guesses - write that column's amounts with a dot by hand")
+    return frozenset(out)
 
 
 def _text_notes(raw: bytes, text: str) -> list[str]:
@@ -170,17 +265,27 @@ def _sheet_notes(path: Path, sheet: str | None) -> list[str]:
 
 
 def _fix_row(row: int, record: list[str], names: list[str], fields: list[str | None], config: Config,
-             result: FixResult) -> list[str]:
+             result: FixResult, decimal: frozenset[int] = frozenset()) -> list[str]:
     out = []
-    currency = next((v.strip() for f, v in zip(fields, record) if f == "CurrencyCode"), "")
+    currency = next((v.strip().upper() for f, v in zip(fields, record) if f == "CurrencyCode"), "")
     for pos, value in enumerate(record):
         name = names[pos] if pos < len(names) else f"column {pos + 1}"
         field = fields[pos] if pos < len(fields) else None
         new = value.strip()
         if new != value:
             result.changes.append(Change(row, name, value, new, "whitespace trimmed"))
+        if field in ID_FIELDS and (plain := normalise_id(new)) != new and plain:  # BK108: one id normalisation
+            result.changes.append(Change(row, name, new, plain, "id: spaces / invisible characters removed"))
+            new = plain
         if field == "Reason" and (code := fix_reason(new, config.accepted_reasons)):
             result.changes.append(Change(row, name, new, code, "reason code case"))
+            new = code
+        elif pos in decimal and _DECIMAL_COMMA.fullmatch(new):
+            dotted = new.replace(".", "").replace(",", ".")
+            result.changes.append(Change(row, name, new, dotted, "decimal comma"))
+            new = dotted
+        elif field == "CurrencyCode" and (code := fix_currency(new)):
+            result.changes.append(Change(row, name, new, code, "currency code case"))
             new = code
         elif field == "Amount" and (amount := fix_amount(new, currency)):
             result.changes.append(Change(row, name, new, amount, "amount format"))

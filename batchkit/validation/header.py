@@ -1,7 +1,7 @@
 """Header resolution: raw column names -> canonical fields and item groups; kind detection (the five batch kinds,
 and inquiry-resolution: validate/inquiry.py).
 
-Header findings: BK005 duplicate, BK006 blank, BK007 unknown, BK008 missing, BK216 not allowed.
+Header findings: BK005 duplicate, BK006 blank, BK007 unknown, BK008 missing, BK018 padded name, BK216 not allowed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from batchkit.core.change import ID_INVISIBLE
 from batchkit.core.findings import Finding, finding
 from batchkit.core.kinds import Kind, layout
 from batchkit.core.names import kind_from_filename
@@ -46,12 +47,21 @@ def _canonical(name: str) -> str | None:
     return next((f for f in lay.all_fields if f.lower() == lowered), None)
 
 
+_ZERO_WIDTH = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
+
+
+def header_name(raw: str) -> str:
+    """A header cell as named: spaces, NBSP, zero-width characters and BOMs around it removed (and zero-width
+    characters or BOMs inside it: they are never part of a name); what BK018 reports and `fix` writes."""
+    return raw.strip(ID_INVISIBLE).translate(_ZERO_WIDTH)
+
+
 def parse_header(header: list[str]) -> list[Column]:
     """Resolve every header cell (case-insensitive, aliases, numbered item fields)."""
     out = []
     lay = layout()
     for pos, raw in enumerate(header):
-        name = raw.strip()
+        name = header_name(raw)
         field = _canonical(name)
         group = 1
         if field is None and (m := _NUMBERED.fullmatch(name)):
@@ -99,6 +109,9 @@ def check_header(columns: list[Column], kind: Kind) -> tuple[dict[tuple[str, int
     for col in columns:
         if not col.raw.strip():
             continue
+        if (name := header_name(col.raw)) != col.raw and name:
+            at("BK018", col, f"column name {col.raw!r} has spaces or invisible characters (NBSP, zero-width, BOM) "
+                             f"around or in it: name it {name!r} (batchkit fix does)")
         if col.field is None and col.raw.strip().casefold() in unknown:
             at("BK005", col, f"{col.raw!r} repeats column {unknown[col.raw.strip().casefold()]!r} (names are "
                              "case-insensitive): keep one")
@@ -112,8 +125,28 @@ def check_header(columns: list[Column], kind: Kind) -> tuple[dict[tuple[str, int
             at("BK005", col, f"{col.raw!r} repeats column {first!r} (names are case-insensitive, Oid = OrderId): keep one")
         else:
             usable[col.key] = col
+    found += _shared_reason(usable, kind)
     found += _missing(usable, kind)
     return usable, found
+
+
+def _shared_reason(usable: dict[tuple[str, int], Column], kind: Kind) -> list[Finding]:
+    """BK008 for an item file whose later groups have no Reason column of their own (one Reason after all the
+    groups): each group needs its ReasonN. Those groups are then read with the one Reason, so no BK301 is
+    reported at columns that do not exist."""
+    if not kind.is_item or ("Reason", 1) not in usable:
+        return []
+    groups = sorted({g for f, g in usable if g > 1 and f in kind.fields} - {g for f, g in usable if f == "Reason"})
+    if not groups:
+        return []
+    lay = layout()
+    names = [lay.item_header("Reason", g) for g in groups]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    for g in groups:
+        usable[("Reason", g)] = usable[("Reason", 1)]
+    return [finding("BK008", f"required column{'s' if len(names) > 1 else ''} {shown} missing from this {kind.id} "
+                    f"file: every item group needs its own Reason column (the one {usable[('Reason', 1)].raw!r} "
+                    "column is read for every group until then)", row=1, line=1, column=names[0])]
 
 
 def _allowed(col: Column, kind: Kind) -> bool:
@@ -162,7 +195,15 @@ def detect_kind(columns: list[Column], data: pd.DataFrame, path: str, given: str
     return _kind_from_columns(columns, data)
 
 
+_SHOPIFY = frozenset({"name", "financial status", "fulfillment status", "lineitem quantity", "lineitem name",
+                      "lineitem price", "lineitem sku", "billing name", "shipping name"})
+
+
 def _kind_from_columns(columns: list[Column], data: pd.DataFrame) -> tuple[str | None, str]:
+    names = {c.raw.strip().casefold() for c in columns}
+    if {"name", "financial status"} <= names and len(names & _SHOPIFY) >= 4:
+        return None, ("this is a Shopify orders export (Name, Financial Status, Lineitem sku, ...), not a batch file: "
+                      "use batchkit build to turn it into batch files")
     fields = {c.field for c in columns if c.field}
     if "Reason" in fields and fields <= {"OrderId", "ActionTrackerId", "Reason"} and _says_reset(columns, data):
         return "reset", "from the columns and values (OrderId, ActionTrackerId and Reason only; Reason RESET)"

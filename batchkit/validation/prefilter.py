@@ -30,13 +30,13 @@ from batchkit.validation.rules.registry import Rule, arrow_of, text_series
 # Field -> (shape, the rules every value of that shape passes). Shapes are ASCII-only fullmatch
 # patterns for RE2; each claim is tested in tests/test_fastpath.py.
 SHAPES: dict[str, tuple[str, frozenset[str]]] = {
-    "ActionId": (r"[0-9]+\.[0-9]+\.[0-9]+(?:\.[0-9]+)*", frozenset({"id_mangled", "action_id_format"})),
+    "ActionId": (r"[0-9]+\.[0-9]+\.[0-9]+(?:\.[0-9]+)*", frozenset({"id_mangled", "action_id_format", "id_padded"})),
     "OrderId": (r"[A-Za-z][A-Za-z0-9_\-]{0,63}|[0-9]{1,16}",
-                frozenset({"id_mangled", "order_id_format", "formula_injection"})),
+                frozenset({"id_mangled", "order_id_format", "formula_injection", "id_padded"})),
     "Amount": (r"[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?",
                frozenset({"amount_plain", "amount_negative", "amount_decimals", "amount_max",
                           "modification_amount_zero", "reversal_amount_empty"})),
-    "Sku": (r"[A-Za-z][A-Za-z0-9_\-]{0,39}|[0-9]{1,16}", frozenset({"id_mangled", "sku_length", "formula_injection"})),
+    "Sku": (r"[A-Za-z][A-Za-z0-9_\-]{0,39}|[0-9]{1,16}", frozenset({"id_mangled", "sku_length", "formula_injection", "id_padded"})),
 }
 SAMPLE = 4096  # values looked at to guess whether a column has few distinct values
 FEW = 8  # "few distinct values": at most one in FEW of the sample

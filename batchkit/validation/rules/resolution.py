@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from batchkit.core.inquiry import REASONS, RESOLUTIONS
 from batchkit.core.money import quantize
-from batchkit.validation.rules.registry import FLOAT_TAIL, FORMULA, SCIENTIFIC, TRACKER_ID
+from batchkit.validation.rules.registry import (
+    FLOAT_TAIL,
+    FORMULA,
+    SCIENTIFIC,
+    TRACKER_ID,
+)
 from batchkit.validation.rules.values import amount_problem
 
 WHOLE = re.compile(r"[0-9]+")
@@ -141,15 +146,31 @@ def tracker_message(value: str) -> str:
 
 
 # Dates ------------------------------------------------------------------------------------------
-def is_date(value: str) -> bool:
-    """YYYY-MM-DD, or ISO 8601 with a time (and Z or an offset); a space for the T, as a spreadsheet writes it."""
+def transaction_date(value: str) -> str | None:
+    """The Transaction Date as sent to PUT /ActionInquiries (ISO 8601 with an offset), None when it is not a date.
+
+    The one date rule: validation accepts exactly what this sends. YYYY-MM-DD (a date cell of the review workbook
+    reads so) is sent as that day at 00:00:00Z; a time without an offset (a spreadsheet's `2025-12-01 08:30:00`)
+    as UTC; a time with Z or an offset as given, written the ISO way (T, `+02:00`).
+    """
     if not DATE.fullmatch(value):
-        return False
+        return None
     try:
-        datetime.fromisoformat(value)
+        when = datetime.fromisoformat(value)
     except ValueError:
-        return False
-    return True
+        return None
+    if len(value) == 10:
+        return f"{value}T00:00:00Z"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    text = when.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def is_date(value: str) -> bool:
+    """YYYY-MM-DD, or ISO 8601 with a time (and Z or an offset); a space for the T, as a spreadsheet writes it:
+    exactly the values transaction_date sends."""
+    return transaction_date(value) is not None
 
 
 def date_message(value: str) -> str:

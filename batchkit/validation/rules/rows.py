@@ -1,4 +1,4 @@
-"""Whole-row and across-row checks (BK209, BK213-BK215, BK401-BK403), registered through registry.rule.
+"""Whole-row and across-row checks (BK109, BK209, BK213-BK215, BK401-BK403), registered through registry.rule.
 
 Frames may carry bookkeeping columns (names starting with "_") computed once per frame by the
 validator: `_key` (action_key), `_repeated` (repeated(_key)) and, in the long form of item files,
@@ -7,16 +7,37 @@ validator: `_key` (action_key), `_repeated` (repeated(_key)) and, in the long fo
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from batchkit.core.change import ID_INVISIBLE, normalise_id
 from batchkit.validation.rules.registry import _blank, _empty, arrow_of, rule, text_series
 
 DATA_PREFIX = "_"  # frame columns starting with this are bookkeeping, not file cells
 KEY, REPEATED, SKU_REPEATED = "_key", "_repeated", "_sku_repeated"
 MAX_PAIRED_GROUPS = 10  # item groups compared pairwise for BK403 candidates
+ID_FIELDS = ("ActionId", "OrderId", "ActionTrackerId", "Sku")  # compared through normalise_id (SPEC §8)
+INVISIBLE_RE2 = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in ID_INVISIBLE) + "]"  # change.ID_INVISIBLE for RE2
+
+
+def _normalised_arrow(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """normalise_id over pyarrow strings: one RE2 scan; values are rewritten only when one holds such a character."""
+    if len(arr) and pc.any(pc.match_substring_regex(arr, INVISIBLE_RE2)).as_py():
+        return pc.replace_substring_regex(arr, INVISIBLE_RE2, "")
+    return arr
+
+
+def normalised_ids(s: pd.Series) -> pd.Series:
+    """core.change.normalise_id applied to a column of ids, vectorised (the raw column is left as it is)."""
+    arr = arrow_of(s)
+    if arr is None or arr.null_count:
+        return s.fillna("").astype(str).map(normalise_id) if len(s) else s
+    out = _normalised_arrow(arr)
+    return s if out is arr else text_series(out, s, s.index)
 
 
 def action_key(df: pd.DataFrame) -> pd.Series:
@@ -26,18 +47,19 @@ def action_key(df: pd.DataFrame) -> pd.Series:
     found = [arrow_of(df[c]) for c in ("ActionId", "OrderId", "ActionTrackerId")]
     arrays = [a for a in found if a is not None and not a.null_count]
     if len(arrays) < 3:
-        action = df["ActionId"].str.strip()
-        by_order = "O|" + df["OrderId"] + "|" + df["ActionTrackerId"].str.strip()
+        action = normalised_ids(df["ActionId"])
+        by_order = "O|" + normalised_ids(df["OrderId"]) + "|" + normalised_ids(df["ActionTrackerId"])
         no_order = _blank(df["OrderId"]) & _blank(df["ActionTrackerId"])
         return action.where(action.str.len().gt(0), by_order.where(~no_order, ""))
     if len({a.type for a in arrays}) > 1:  # string and large_string mixed (frames built from lists)
         arrays = [a.cast(pa.large_string()) for a in arrays]
     action_id, order_id, tracker = arrays
-    action = pc.utf8_trim_whitespace(action_id)
+    action = _normalised_arrow(action_id)
     has_action = pc.greater(pc.binary_length(action), 0)
     if len(action) and not pc.all(has_action).as_py():
         text = action_id.type
-        by_order = pc.binary_join_element_wise(pa.scalar("O", text), order_id, pc.utf8_trim_whitespace(tracker),
+        by_order = pc.binary_join_element_wise(pa.scalar("O", text), _normalised_arrow(order_id),
+                                               _normalised_arrow(tracker),
                                                pa.scalar("|", text))
         no_order = pa.array((_blank(df["OrderId"]) & _blank(df["ActionTrackerId"])).to_numpy())
         action = pc.if_else(has_action, action, pc.if_else(no_order, pa.scalar("", text), by_order))
@@ -123,7 +145,10 @@ def repeats(df: pd.DataFrame, key: pd.Series | None = None) -> pd.Series:
         candidates = repeated(action_key(df) if key is None else key)
     out = np.zeros(len(df), dtype=bool)
     if candidates.any():
-        out[candidates] = df[candidates].duplicated(subset=_cells(df), keep="first").to_numpy()
+        rows = df[candidates][_cells(df)]
+        ids = [c for c in rows.columns if c in ID_FIELDS or (c.startswith("Sku") and c[3:].isdigit())]  # " ORD-1001" and "ORD-1001" are one id (SPEC §8)
+        rows = rows.assign(**{c: rows[c].map(normalise_id) for c in ids}) if ids else rows
+        out[candidates] = rows.duplicated(keep="first").to_numpy()
     return pd.Series(out, index=df.index)
 
 
@@ -171,10 +196,10 @@ def same_action_sku(df: pd.DataFrame) -> pd.Series:
         if not candidates.any():
             return pd.Series(True, index=df.index)
         out = np.zeros(len(df), dtype=bool)
-        key = action[candidates] + "\x1f" + df["Sku"][candidates].str.strip()
+        key = action[candidates] + "\x1f" + normalised_ids(df["Sku"][candidates])
         out[candidates] = key.duplicated(keep="first").to_numpy()
         return pd.Series(~out, index=df.index)
-    key = action + "\x1f" + df["Sku"].str.strip()
+    key = action + "\x1f" + normalised_ids(df["Sku"])
     candidates = repeated(key)
     if not candidates.any():
         return pd.Series(True, index=df.index)
@@ -183,7 +208,7 @@ def same_action_sku(df: pd.DataFrame) -> pd.Series:
 
 def sku_repeats_by_group(record: pd.DataFrame, dup: np.ndarray, skus: list[pd.Series]) -> list[np.ndarray] | None:
     """Candidates for BK403, from the Sku column of each item group (wide form, one row per record):
-    True where another group of the same record has the same Sku (after trimming).
+    True where another group of the same record has the same Sku (after normalise_id).
 
     An action + Sku can only repeat within one record when no action with a key spans records
     (exact duplicate records `dup` aside) and no key holds the separator; otherwise (or with many
@@ -198,7 +223,7 @@ def sku_repeats_by_group(record: pd.DataFrame, dup: np.ndarray, skus: list[pd.Se
         return None
     if pc.any(pc.match_substring(key, "\x1f")).as_py():
         return None
-    trimmed = [pc.utf8_trim_whitespace(t) for t in trimmed]
+    trimmed = [_normalised_arrow(t) for t in trimmed]
     out = [np.zeros(len(record), dtype=bool) for _ in skus]
     for g in range(len(skus)):
         for h in range(g + 1, len(skus)):
@@ -206,3 +231,57 @@ def sku_repeats_by_group(record: pd.DataFrame, dup: np.ndarray, skus: list[pd.Se
             out[g] |= same
             out[h] |= same
     return out
+
+
+# Lost leading zeros (BK109) -----------------------------------------------------------------------
+PADDED_SHARE = 0.5  # "most ids": more than this share of a column's ids are digits of one zero-padded width
+_WIDTHS: dict[str, tuple[int, str]] = {}  # column -> (width, an example) of the last frame checked, for the message
+
+
+def padded_width(ids: pd.Series) -> tuple[int, str] | None:
+    """(width, example) when most non-empty ids are digits of one width and at least two of them start with 0."""
+    arr = arrow_of(ids)
+    if arr is not None and not arr.null_count and not pc.any(pc.starts_with(arr, "0")).as_py():
+        return None  # the common case: no id starts with a zero (one cheap pass)
+    values = normalised_ids(ids)
+    values = values[values.str.len().gt(0)]
+    if values.empty:
+        return None
+    digits = values[values.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)]
+    zero = digits[digits.str.startswith("0")]
+    if len(zero) < 2:  # one id with a leading zero is no convention
+        return None
+    width = int(zero.str.len().mode().iloc[0])
+    if zero.str.len().eq(width).sum() < 2 or digits.str.len().eq(width).sum() <= PADDED_SHARE * len(values):
+        return None
+    return width, str(zero[zero.str.len().eq(width)].iloc[0])
+
+
+def _short_ids(df: pd.DataFrame, column: str) -> pd.Series:
+    found = padded_width(df[column])
+    if found is None:
+        return pd.Series(True, index=df.index)
+    _WIDTHS[column] = found
+    values = normalised_ids(df[column])
+    short = values.str.fullmatch(r"[0-9]+").fillna(False).astype(bool) & values.str.len().lt(found[0])
+    return ~short
+
+
+def _zeros_message(column: str) -> Callable[[str, dict], str]:
+    def message(value: str, ctx: dict) -> str:
+        width, example = _WIDTHS.get(column, (0, ""))
+        if not width:
+            return f"{column} {value!r} is shorter than the column's zero-padded ids: leading zeros lost?"
+        return (f"{example}-like {column}s are {width} digits; {value!r} has {len(normalise_id(value))}: leading zeros "
+                f"lost? ({normalise_id(value).zfill(width)}?) Re-export the ids as text")
+    return message
+
+
+@rule("BK109", scope="frame", column="OrderId", message=_zeros_message("OrderId"))
+def order_id_zeros(df: pd.DataFrame) -> pd.Series:
+    return _short_ids(df, "OrderId")
+
+
+@rule("BK109", scope="frame", column="Sku", message=_zeros_message("Sku"))
+def sku_zeros(df: pd.DataFrame) -> pd.Series:
+    return _short_ids(df, "Sku")

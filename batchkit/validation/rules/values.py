@@ -1,4 +1,4 @@
-"""Value checks (BK2xx, BK3xx) on single fields, registered with pandera through registry.rule."""
+"""Value checks (BK108, BK2xx, BK3xx) on single fields, registered with pandera through registry.rule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from batchkit.core.change import ID_INVISIBLE, normalise_id
 from batchkit.validation.rules.registry import (
+    CONTROL,
     FORMULA,
     NEGATIVE,
     PLAIN,
@@ -19,10 +21,20 @@ from batchkit.validation.rules.registry import (
     rule,
 )
 
-
 # Amounts ---------------------------------------------------------------------------------------
+FIX = "`batchkit fix FILE -o OUT.csv` repairs it"
+
+
 def _amount_message(value: str, ctx: dict[str, Any]) -> str:
-    return amount_problem("Amount", value, "put the currency in CurrencyCode")
+    message = amount_problem("Amount", value, "put the currency in CurrencyCode")
+    v = value.strip()
+    if v != value or re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+\.[0-9]+", v):
+        return f"{message}; {FIX}"
+    if re.fullmatch(r"[0-9]+,[0-9]{1,2}|[0-9]{1,3}(\.[0-9]{3})+,[0-9]{1,2}", v):
+        return f"{message}; `batchkit fix FILE -o OUT.csv` converts a column's decimal commas when none reads two ways"
+    if re.search(r"[$€£¥]", v) and re.search(r"[0-9]", v):
+        return f"{message}; `batchkit fix FILE -o OUT.csv` drops a sign that matches the row's CurrencyCode"
+    return message
 
 
 def amount_problem(column: str, value: str, currency_hint: str = "") -> str:
@@ -35,9 +47,14 @@ def amount_problem(column: str, value: str, currency_hint: str = "") -> str:
         return f"{column} {value!r} is not a number (a spreadsheet or program value): write the amount, e.g. 59.97"
     if any(c.isdigit() and not c.isascii() for c in v):
         return f"{column} {value!r} uses non-ASCII digits (e.g. full-width): retype them as 0-9"
+    if re.search(r"[0-9]", v) is None and re.search(r"[A-Za-z\"']", v):
+        return f"{column} {value!r} is text, not a number: write the amount as digits (e.g. 59.97)"
     if re.search(r"[$€£¥₹]|[A-Za-z]{3}", v):
         hint = f" ({currency_hint})" if currency_hint else " (e.g. 59.97)"
         return f"{column} {value!r} carries a currency sign or code: write the number only{hint}"
+    if re.fullmatch(r"[0-9]{1,3},[0-9]{3}", v):
+        return (f"{column} {value!r} reads two ways: {v.replace(',', '')} with a thousands separator, or "
+                f"{v.replace(',', '.')} with a decimal comma: write the amount meant with a dot (e.g. {v.replace(',', '')}.00)")
     if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", v):
         return f"{column} {value!r} has a thousands separator: write {v.replace(',', '')}"
     if re.fullmatch(r"[0-9]+,[0-9]{1,2}", v):
@@ -103,7 +120,8 @@ def quantity_whole(s: pd.Series) -> pd.Series:
 def _currency_message(value: str, ctx: dict[str, Any]) -> str:
     up = value.strip().upper()
     if up in ctx["currencies"]:
-        return f"CurrencyCode {value!r} is not written as ISO 4217: write {up}"
+        fixed = " (`batchkit fix FILE -o OUT.csv` does)" if up == value.upper() and value.strip() == value else ""
+        return f"CurrencyCode {value!r} is not written as ISO 4217: write {up}{fixed}"
     return f"CurrencyCode {value!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)"
 
 
@@ -116,17 +134,30 @@ def currency_iso(s: pd.Series, *, currencies: frozenset[str]) -> pd.Series:
       message=lambda v, c: f"CustomerStatus {v!r} is not among the configured statuses ({', '.join(sorted(c['statuses']))}); "
       "custom values must exist in the event type and in [customer_status] of batchkit.toml")
 def customer_status_known(s: pd.Series, *, statuses: frozenset[str]) -> pd.Series:
-    return _empty(s) | s.isin(statuses) | s.str.len().gt(40)
+    return _empty(s) | s.isin(statuses) | s.str.len().gt(40) | _full(s, CONTROL)
 
 
-@rule("BK211", severity="error", message=lambda v, c: f"CustomerStatus is {len(v)} characters long: at most 40 are allowed")
+_BINARY = r"(?s:.*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f].*)"  # control characters but tab and line breaks
+
+
+def _stored_text_message(column: str, limit: int, allowed: str = "") -> Any:
+    def message(value: str, ctx: dict[str, Any]) -> str:
+        if re.search(r"[\x00-\x1f\x7f]", "".join(c for c in value if c not in allowed)):
+            what = "line breaks, tabs, " if not allowed else ""
+            return (f"{column} {value[:40]!r} contains control characters ({what}invisible codes such as \\x01): "
+                    "impact.com stores the text as it is; remove them")
+        return f"{column} is {len(value)} characters long: at most {limit} are allowed"
+    return message
+
+
+@rule("BK211", severity="error", message=_stored_text_message("CustomerStatus", 40))
 def customer_status_length(s: pd.Series) -> pd.Series:
-    return ~s.str.len().gt(40)
+    return ~(s.str.len().gt(40) | _full(s, CONTROL))
 
 
-@rule("BK212", message=lambda v, c: f"Category is {len(v)} characters long: at most 255 are allowed")
-def category_length(s: pd.Series) -> pd.Series:
-    return ~s.str.len().gt(255)
+@rule("BK212", message=_stored_text_message("Category", 255, "\t\n\r"))
+def category_length(s: pd.Series) -> pd.Series:  # a multi-line Category is kept: only other control characters
+    return ~(s.str.len().gt(255) | _full(s, _BINARY))
 
 
 @rule("BK213", message=lambda v, c: f"Sku is {len(v)} characters long: at most 40 are allowed")
@@ -188,3 +219,27 @@ def reset_elsewhere(s: pd.Series) -> pd.Series:
       message=lambda v, c: "APPROVED is not configured: add it to [reasons] custom in batchkit.toml once it is set up in the account")
 def reason_approved(s: pd.Series, *, reasons: frozenset[str]) -> pd.Series:
     return ~s.eq("APPROVED") | ("APPROVED" in reasons)
+
+
+# Identifiers: padding and invisible characters (BK108) --------------------------------------------
+_ID_INVISIBLE_CLASS = "[" + ID_INVISIBLE + "]"  # core.change.ID_INVISIBLE: what normalise_id removes
+
+
+def _padded_message(value: str, ctx: dict[str, Any]) -> str:
+    stripped = value.strip(" ")
+    kinds = [name for name, chars in (("spaces around it", " " if stripped != value else ""),
+                                      ("a non-breaking space", "\u00a0"), ("a zero-width character", "\u200b\u200c\u200d\u2060"),
+                                      ("a byte-order mark", "\ufeff"), ("a tab or line break", "\t\r\n"))
+             if chars and any(c in value for c in chars)] or ["invisible characters"]
+    return (f"id {value!r} has {', '.join(kinds)}: impact.com compares ids exactly, so it may not find the action; "
+            f"write {normalise_id(value)!r} (batchkit fix removes them)")
+
+
+@rule("BK108", message=_padded_message)
+def id_padded(s: pd.Series) -> pd.Series:
+    """An id holding what normalise_id removes (spaces, NBSP, zero-width, BOM); blank cells and control characters
+    (tabs, line breaks: BK103) are other findings."""
+    found = s.str.contains(_ID_INVISIBLE_CLASS, regex=True).fillna(False).astype(bool)
+    if not found.any():
+        return ~found
+    return ~(found & ~_blank(s) & ~_full(s, CONTROL))
