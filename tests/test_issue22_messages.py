@@ -40,3 +40,14 @@ def test_one_reason_after_the_groups_names_the_missing_reason_columns(tmp_path: 
     (f,) = _findings(tmp_path, "ActionId,Sku,Amount,Quantity,Sku2,Amount2,Quantity2,Reason\n"
                                "1000.1.1,A,1.00,1,B,2.00,1,ITEM_RETURNED\n", "item-modification")
     assert f.code == "BK008" and "Reason2" in f.message
+
+
+def test_a_record_saved_as_one_quoted_cell_is_named_so(tmp_path: Path) -> None:
+    from batchkit.core.config import load_config
+    from batchkit.validation.engine import validate_paths
+
+    path = tmp_path / "acme_order-modifications.csv"
+    path.write_text('ActionId,Amount,Reason\n"1000.4636.158133,12.50,ORDER_UPDATE"\n')
+    report = validate_paths([str(path)], load_config(None, cwd=tmp_path))
+    (found,) = [f for f in report.files[0].findings() if f.code == "BK009"]
+    assert "the whole record is one quoted cell" in found.message and report.files[0].rows == 1

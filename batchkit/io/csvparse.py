@@ -189,6 +189,11 @@ def line_endings(data: bytes, ends: list[int] | None) -> list[Finding]:
 
 def ragged(record: list[str], width: int, row: int, line: int, cells: int | None = None) -> Finding:
     count = len(record) if cells is None else cells
+    if count == 1 and width > 1 and len(record) == 1 and record[0].count(",") == width - 1:
+        return finding("BK009", f"the whole record is one quoted cell holding the header's {width} cells: the line "
+                       "was saved with quotes around it (every line of such a file usually is); remove the quotes "
+                       "around each line, or open the file in a spreadsheet's text import and save it again",
+                       row=row, line=line, value=record[0][:80])
     more = "more" if count > width else "fewer"
     return finding("BK009", f"row has {count} cells, {more} than the header's {width}: "
                    "quote cells that contain commas, or remove stray cells", row=row, line=line,
