@@ -304,7 +304,8 @@ def test_a_terminal_gets_a_progress_bar_with_the_time_left(box: Sandbox, tmp_pat
     assert "records" not in done.stdout.replace("record(s)", "")  # never in the piped output
 
 
-def test_run_delivers_through_the_api_once_and_archives(box: Sandbox, tmp_path: Path) -> None:
+def _run_config(tmp_path: Path) -> Path:
+    """A `batchkit run` job: the sample returns export, built and delivered through the API."""
     import shutil
 
     sample = ROOT / "samples" / "returns"
@@ -313,6 +314,11 @@ def test_run_delivers_through_the_api_once_and_archives(box: Sandbox, tmp_path: 
     config = tmp_path / "batchkit.toml"
     config.write_text((sample / "batchkit.toml").read_text() + '\n[run]\ninputs = ["exports/*.csv"]\narchive = '
                       '"archive"\nresults = false\n\n[deliver]\nto = "api"\n')
+    return config
+
+
+def test_run_delivers_through_the_api_once_and_archives(box: Sandbox, tmp_path: Path) -> None:
+    config = _run_config(tmp_path)
     env = api_env(box.url, tmp_path)
     first = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)
     assert first.exit_code == 0, first.output
@@ -373,14 +379,7 @@ def test_a_different_change_to_an_action_whose_earlier_change_is_unknown_goes_an
 
 
 def test_run_ends_with_what_needs_a_person_and_says_it_in_its_exit_code(box: Sandbox, tmp_path: Path) -> None:
-    import shutil
-
-    sample = ROOT / "samples" / "returns"
-    (tmp_path / "exports").mkdir()
-    shutil.copy(sample / "returns_export.csv", tmp_path / "exports" / "returns_export.csv")
-    config = tmp_path / "batchkit.toml"
-    config.write_text((sample / "batchkit.toml").read_text() + '\n[run]\ninputs = ["exports/*.csv"]\narchive = '
-                      '"archive"\nresults = false\n\n[deliver]\nto = "api"\n')
+    config = _run_config(tmp_path)
     env = api_env(box.url, tmp_path)
     box.faults.fail(422, times=1, path_contains="Actions")  # the first record of the run is refused
     first = CliRunner().invoke(main, ["run", "--config", str(config)], env=env)

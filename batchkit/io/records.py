@@ -33,6 +33,12 @@ def all_records(path: str, sheet: str | None = None) -> list[Row]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
+    return text_records(text)
+
+
+def text_records(text: str) -> list[Row]:
+    """Every record of a CSV text with its spreadsheet row (blank and ragged records kept; a BOM dropped)."""
+    text = text.lstrip("\ufeff")
     delimiter = csv_delimiter(text.split("\n", 1)[0])
     try:
         records = list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delimiter))

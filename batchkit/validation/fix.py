@@ -27,7 +27,7 @@ from batchkit.core.findings import Finding
 from batchkit.core.kinds import layout
 from batchkit.io.encoding import detect
 from batchkit.io.read import BOM, read_input, read_table
-from batchkit.io.records import all_records, csv_delimiter
+from batchkit.io.records import all_records, csv_delimiter, text_records
 from batchkit.io.sniff import reads_as_workbook
 from batchkit.io.write import require_suffix, same_file
 from batchkit.io.xlsx import Row
@@ -143,7 +143,7 @@ def fix_file(path: Path, config: Config, sheet: str | None = None, encoding: str
     recoded = ""
     if not xlsx:
         text, recoded = _decode(path, raw, encoding)
-    records = all_records(str(path), sheet) if xlsx else _text_records(text)
+    records = all_records(str(path), sheet) if xlsx else text_records(text)
     if not records:
         raise InputError(f"{path}: empty file, nothing to fix")
     result = FixResult(b"")
@@ -203,15 +203,6 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
     return text, f"encoding: re-encoded from {name} to UTF-8 (BK001; give --encoding NAME if it is another one)"
 
 
-def _text_records(text: str) -> list[Row]:
-    """Every record of a CSV text with its spreadsheet row, as io/records.all_records reads a file."""
-    text = text.lstrip("\ufeff")
-    delimiter = csv_delimiter(text.split("\n", 1)[0])
-    try:
-        records = list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), delimiter=delimiter))
-    except csv.Error:
-        records = [line.split(delimiter) for line in text.splitlines()]
-    return [Row(n, record) for n, record in enumerate(records, start=1)]
 
 
 _DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}|[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]{1,2}")  # 12,50 and 1.234,50
