@@ -25,10 +25,27 @@ INVISIBLE_RE2 = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in ID_INVISIBLE) + "]
 
 
 def _normalised_arrow(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """normalise_id over pyarrow strings: one RE2 scan; values are rewritten only when one holds such a character."""
-    if len(arr) and pc.any(pc.match_substring_regex(arr, INVISIBLE_RE2)).as_py():
+    """normalise_id over pyarrow strings: values are rewritten only when one holds such a character (one pass of
+    numpy over the raw bytes first: ids of plain ASCII without a space or a control byte need nothing more)."""
+    if len(arr) and not _plain_bytes(arr) and pc.any(pc.match_substring_regex(arr, INVISIBLE_RE2)).as_py():
         return pc.replace_substring_regex(arr, INVISIBLE_RE2, "")
     return arr
+
+
+def _plain_bytes(arr: pa.ChunkedArray | pa.Array) -> bool:
+    """True when every byte behind the strings is printable ASCII other than a space (so none is invisible); False
+    when one may not be, or the layout is not a plain string array (the exact scan then decides)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        buffers = chunk.buffers()
+        if len(buffers) != 3 or buffers[2] is None:
+            if len(chunk):
+                return False
+            continue
+        raw = np.frombuffer(buffers[2], dtype=np.uint8)
+        if raw.size and (raw.min() <= 0x20 or raw.max() >= 0x7F):
+            return False
+    return True
 
 
 def normalised_ids(s: pd.Series) -> pd.Series:
