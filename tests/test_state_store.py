@@ -117,7 +117,16 @@ def test_a_files_records_follow_its_delivery(tmp_path: Path) -> None:
     other = ledger.begin("b.csv", "1" * 64, 1, "file:///drop")  # sent again (--resend) in another file, cut short
     ledger.journal.record_file(other, [(change.key, 5, 5)])
     ledger.update(other, "failed")
-    assert ledger.journal.get(change.key).state == "failed"
+    assert ledger.journal.get(change.key).state == "delivered"  # a.csv delivered it: that stands
+    lost = action_change(SID, "DELETE", {"ActionId": "4.5.6", "DispositionCode": "OTHER"})
+    first = ledger.begin("c.csv", "2" * 64, 1, "file:///drop")
+    ledger.journal.record_file(first, [(lost.key, 2, 2)])
+    ledger.update(first, "failed")  # never renamed: not sent
+    again = ledger.begin("d.csv", "3" * 64, 1, "file:///drop")
+    ledger.journal.record_file(again, [(lost.key, 3, 3)])
+    ledger.update(again, "delivered")
+    found = ledger.journal.get(lost.key)
+    assert (found.state, found.name, found.row) == ("delivered", "d.csv", 3)
 
 
 def test_a_refusal_needs_a_person_until_its_own_row_is_fixed_and_sent(tmp_path: Path) -> None:

@@ -239,9 +239,12 @@ class Journal:
 
     def record_file(self, delivery_id: int, records: list[tuple[str, int, int]]) -> None:
         """A batch file's records (key, row, line) go to a drop with the file delivery `delivery_id`: from now on
-        their state is that delivery's outcome (a record sent again in another file moves to that file)."""
-        self.store.many("INSERT OR REPLACE INTO file_records (change, delivery_id, row, line) VALUES (?, ?, ?, ?)",
-                        [(bytes.fromhex(key), delivery_id, row, line) for key, row, line in records])
+        their state is that delivery's outcome. A record sent again in another file (--resend) moves to that file,
+        unless a file that carried it was delivered: then it stays with that one (delivered it is)."""
+        self.store.many("INSERT INTO file_records (change, delivery_id, row, line) VALUES (?, ?, ?, ?) ON CONFLICT "
+                        "(change) DO UPDATE SET delivery_id = excluded.delivery_id, row = excluded.row, line = "
+                        "excluded.line WHERE (SELECT outcome FROM deliveries WHERE id = file_records.delivery_id) "
+                        "IS NOT 'delivered'", [(bytes.fromhex(key), delivery_id, row, line) for key, row, line in records])
 
     def file_counts(self) -> dict[int, dict[str, int]]:
         """How many records each file delivery carried, by their state (the delivery's outcome)."""
