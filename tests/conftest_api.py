@@ -31,6 +31,22 @@ class Clock:
 
 
 @pytest.fixture
+def clock() -> Clock:
+    """The sandbox tests' clock, moved by the test."""
+    return Clock()
+
+
+READER = "read-only-tok"  # a scoped token of the clocked sandbox: reads only
+
+
+@pytest.fixture
+def clocked_sandbox(clock: Clock) -> Iterator[Sandbox]:
+    """A sandbox on the test's clock, token `tok` and a read-only token READER."""
+    with Sandbox(auth_token="tok", now=clock, read_only_tokens=(READER,)) as box:
+        yield box
+
+
+@pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """The shipped seed, a generous rate limit, submissions that complete in 0.2 s."""
     with Sandbox(account_sid=SID, auth_token=TOKEN, campaign_id=CAMPAIGN, process_seconds=0.2) as sb:

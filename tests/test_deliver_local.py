@@ -16,7 +16,7 @@ from batchkit.cli.base import Command
 from batchkit.cli.deliver import deliver as deliver_command
 from batchkit.core.config import load_config
 from batchkit.core.errors import ConfigError, InputError, UsageError
-from batchkit.delivery import rename
+from batchkit.io import rename
 from batchkit.delivery.archive import archive
 from batchkit.delivery.files import backoff_delay, deliver_files
 from batchkit.delivery.errors import (

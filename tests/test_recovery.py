@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest_sftp import write_batch
 
-from batchkit.delivery import rename
+from batchkit.io import rename
 from batchkit.delivery.files import deliver_files
 from batchkit.delivery.errors import RemotePathError, UncertainDelivery
 from batchkit.state.ledger import Ledger

@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest_api import Clock
+from conftest_api import READER, Clock, clock, clocked_sandbox  # noqa: F401 (fixtures)
 
 from batchkit.core.inquiry import REASONS
 from batchkit.sandbox import AppliedWrite, Sandbox
 
-SID, TOKEN, READER = "IRSANDBOXACME1", "tok", "read-only-tok"
+SID, TOKEN = "IRSANDBOXACME1", "tok"
 BASE = f"/Advertisers/{SID}"
 
 # kind -> (method, resource, a form that applies, the target it names)
@@ -47,14 +47,8 @@ ARM = {
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sb(clock: Clock) -> Iterator[Sandbox]:
-    with Sandbox(auth_token=TOKEN, now=clock, read_only_tokens=(READER,)) as box:
-        yield box
+def sb(clocked_sandbox: Sandbox) -> Sandbox:
+    return clocked_sandbox
 
 
 def send(sb: Sandbox, method: str, resource: str, form: dict[str, str], token: str = TOKEN,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from conftest_api import Clock
+from conftest_api import Clock, clock, clocked_sandbox  # noqa: F401 (fixtures)
 
 from batchkit.sandbox import Sandbox
 
@@ -34,14 +34,8 @@ MB = 1_000_000
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sb(clock: Clock) -> Iterator[Sandbox]:
-    with Sandbox(auth_token=TOKEN, now=clock) as box:
-        yield box
+def sb(clocked_sandbox: Sandbox) -> Sandbox:
+    return clocked_sandbox
 
 
 @pytest.fixture

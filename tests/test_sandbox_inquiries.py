@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest_api import START, Clock
+from conftest_api import START, READER, Clock, clock, clocked_sandbox  # noqa: F401 (fixtures)
 
 from batchkit.core.errors import ConfigError
 from batchkit.core.inquiry import FIELDS, REASONS
@@ -21,7 +21,7 @@ from batchkit.sandbox import Sandbox, seed_dir
 from batchkit.sandbox.actions.model import render_date
 
 ROOT = Path(__file__).resolve().parent.parent
-SID, TOKEN, READER = "IRSANDBOXACME1", "tok", "read-only-tok"
+SID, TOKEN = "IRSANDBOXACME1", "tok"
 BASE = f"/Advertisers/{SID}"
 NEWEST_FIRST = ["500007", "500006", "500001", "500002", "500004", "500003", "500005", "500008", "500010", "500009"]
 SERVED = {*FIELDS, "MediaPartnerName", "Currency", "Uri"}
@@ -29,14 +29,8 @@ SERVED = {*FIELDS, "MediaPartnerName", "Currency", "Uri"}
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sb(clock: Clock) -> Iterator[Sandbox]:
-    with Sandbox(auth_token=TOKEN, now=clock, read_only_tokens=(READER,)) as box:
-        yield box
+def sb(clocked_sandbox: Sandbox) -> Sandbox:
+    return clocked_sandbox
 
 
 def client(sb: Sandbox, token: str = TOKEN, accept: str | None = "application/json") -> httpx.Client:

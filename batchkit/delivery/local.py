@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from batchkit.delivery import rename
+from batchkit.io import rename
 from batchkit.delivery.errors import PermanentError, RemotePathError
 from batchkit.delivery.failpoints import crash_point
 from batchkit.delivery.records import Outgoing, sha256_file

@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 from batchkit.core.errors import InputError, UsageError
+from batchkit.io.rename import RenameUnsupported, rename_noreplace
 
 
 def _why(exc: OSError) -> str:
@@ -108,7 +109,13 @@ def write_bytes_atomic(path: Path, data: bytes, overwrite: bool = False) -> None
 
 
 def _publish_new(tmp: str, path: Path) -> None:
-    """Give the temporary file its final name, failing if that name appeared meanwhile (never clobbers)."""
+    """Give the temporary file its final name, failing if that name appeared meanwhile (never clobbers): one
+    atomic no-replace rename (io/rename.py), else a hard link then the temporary's removal."""
+    try:
+        rename_noreplace(tmp, path)
+        return
+    except RenameUnsupported:
+        pass
     try:
         os.link(tmp, path)
     except FileExistsError:
