@@ -34,6 +34,7 @@ from batchkit import inquiries as _inquiries_package  # noqa: F401
 from batchkit import jobs as _jobs_package  # noqa: F401
 from batchkit import verdicts as _results_package  # noqa: F401
 from batchkit import validation as _validate_package  # noqa: F401
+from batchkit import web as _web_package  # noqa: F401
 from batchkit.core.errors import BatchkitError, ConfigError, InputError, UsageError
 from batchkit.core.version import VERSION
 

@@ -14,13 +14,14 @@ import pytest
 
 LAYERS = {"core": 0, "io": 1, "render": 2, "state": 2, "validation": 3, "builder": 3, "delivery": 3, "api": 3,
           "sandbox": 3, "preflight": 3, "inquiries": 3, "verdicts": 3,
-          "jobs": 4, "cli": 5}
+          "jobs": 4, "cli": 5, "web": 5}
 TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above everything
 SIDEWAYS = {"builder": {"validation"}, "delivery": {"validation", "api"},  # workers validate what they write or send;
             # deliver --to api sends records through the API's client
             "preflight": {"validation", "api"},  # preflight checks validated files against the API's mirror
             "verdicts": {"api", "delivery", "validation"},  # the platform's verdict on what deliver's ledger sent
-            "inquiries": {"api", "builder", "delivery", "validation"}}  # decided from exports (build's readers) and
+            "inquiries": {"api", "builder", "delivery", "validation"},
+            "cli": {"web"}}  # `batchkit serve` starts the workbench  # decided from exports (build's readers) and
             # the mirror, validated, resolved exactly once (deliver's ledger and destinations)
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
@@ -30,6 +31,11 @@ OWNERS = {  # a third-party package -> the only places that may import it
     "pandera": ("batchkit/validation/_pandera.py",),
     "httpx": ("batchkit/api/",),
     "httpcore": ("batchkit/api/limits.py",),
+    "starlette": ("batchkit/web/",),
+    "jinja2": ("batchkit/web/",),
+    "uvicorn": ("batchkit/web/",),
+    "multipart": ("batchkit/web/",),
+    "python_multipart": ("batchkit/web/",),
 }
 
 

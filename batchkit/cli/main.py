@@ -16,6 +16,7 @@ from batchkit.cli.inquiries import inquiries
 from batchkit.cli.results import results
 from batchkit.cli.run import run_command
 from batchkit.cli.sandbox import sandbox
+from batchkit.cli.serve import serve
 from batchkit.cli.status import status
 from batchkit.cli.template import template
 from batchkit.cli.validate import validate
@@ -29,5 +30,5 @@ def main(debug: bool) -> None:
     """Validate, build and deliver impact.com batch modification and reversal files."""
 
 
-for command in (validate, template, build, fix, run_command, deliver, status, results, actions, inquiries, sandbox):
+for command in (validate, template, build, fix, run_command, deliver, status, results, actions, inquiries, sandbox, serve):
     main.add_command(command)

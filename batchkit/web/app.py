@@ -1,0 +1,83 @@
+"""The workbench application: one Starlette app, the Guard in front, the pages' routes, the static files.
+
+`create_app` is what `batchkit serve` runs and what the tests drive (Starlette's TestClient, or a real
+Chromium over a real socket). Everything a page needs lives on the Bench (`request.app.state.bench`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from batchkit.core.config import Config, load_config
+from batchkit.core.errors import BatchkitError
+from batchkit.web.guard import Guard, Keys
+from batchkit.web.settings import ServeSettings
+from batchkit.web.uploads import Uploads
+from batchkit.web.views import HERE, problem
+from batchkit.web.work import Tasks
+
+
+@dataclass
+class Bench:
+    """This launch's settings, secrets, uploads, tasks, and what the pages keep between requests."""
+
+    settings: ServeSettings
+    keys: Keys
+    uploads: Uploads
+    tasks: Tasks
+    debug: bool = False
+    kept: dict[str, Any] = field(default_factory=dict)  # page state by id (a check's grid, a build's files)
+
+    @property
+    def config_path(self) -> Path | None:
+        return self.settings.config_path
+
+    def config(self) -> Config:
+        """The configuration, read again on every use (the workbench remembers choices in it)."""
+        path = self.config_path
+        return load_config(str(path) if path is not None and path.exists() else None)
+
+
+def bench_of(request: Request) -> Bench:
+    return request.app.state.bench  # type: ignore[no-any-return]
+
+
+def create_app(settings: ServeSettings, keys: Keys | None = None, debug: bool = False) -> Guard:
+    """The guarded application for `settings` (a new launch key unless `keys` is given)."""
+    from batchkit.web.pages import ROUTES
+
+    keys = keys or Keys(settings.port)
+    uploads = Uploads(settings.folder / "uploads", settings.keep_days)
+    uploads.sweep()
+    bench = Bench(settings, keys, uploads, Tasks(debug=debug), debug)
+    app = Starlette(routes=[Route("/", _home), *ROUTES,
+                            Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static")],
+                    exception_handlers={BatchkitError: _batchkit_error, Exception: _internal_error})
+    app.state.bench = bench
+    return Guard(app, keys, settings.max_upload)
+
+
+async def _home(request: Request) -> Response:
+    return RedirectResponse("/check", status_code=303)
+
+
+async def _batchkit_error(request: Request, exc: Exception) -> Response:
+    status = 502 if getattr(exc, "exit_code", 2) == 3 else 400
+    return problem(request, str(exc), status)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    if bench_of(request).debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    return problem(request, f"internal error ({type(exc).__name__}); run `batchkit serve --debug` to see the details",
+                   500)

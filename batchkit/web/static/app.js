@@ -1,0 +1,48 @@
+// batchkit workbench: the few behaviours htmx does not give (no inline script anywhere: CSP allows only this file).
+(function () {
+  "use strict";
+  // A drop zone fills its form's file input and submits the form (the input stays usable by keyboard).
+  function wireDrops(root) {
+    root.querySelectorAll("[data-drop]").forEach(function (zone) {
+      if (zone.dataset.wired) return;
+      zone.dataset.wired = "1";
+      var input = zone.querySelector("input[type=file]");
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.add("over"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        zone.addEventListener(name, function () { zone.classList.remove("over"); });
+      });
+      zone.addEventListener("drop", function (e) {
+        e.preventDefault();
+        if (!input || !e.dataTransfer || !e.dataTransfer.files.length) return;
+        input.files = e.dataTransfer.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+  }
+  // A grid cell with a note opens it on click or Enter (hover and focus open it through CSS).
+  document.addEventListener("click", function (e) {
+    var cell = e.target.closest && e.target.closest("td[data-note]");
+    if (cell && !e.target.closest(".cell-note")) cell.classList.toggle("open");
+  });
+  document.addEventListener("keydown", function (e) {
+    var cell = e.target.closest && e.target.closest("td[data-note]");
+    if (cell && (e.key === "Enter" || e.key === " ") && e.target === cell) { e.preventDefault(); cell.classList.toggle("open"); }
+  });
+  // A button with data-copy copies the text of the element it names (messages must be copyable).
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (source && navigator.clipboard) navigator.clipboard.writeText(source.textContent.trim());
+  });
+  // A button that sends something disables itself until the answer comes (a double click sends one request;
+  // the server also refuses a second start of the same confirmation).
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var el = e.detail.elt;
+    if (el && el.matches && el.matches("[data-once]")) el.setAttribute("disabled", "disabled");
+  });
+  document.addEventListener("DOMContentLoaded", function () { wireDrops(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { wireDrops(e.target); });
+})();
