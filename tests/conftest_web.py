@@ -3,8 +3,8 @@
 - `Web`: the app through Starlette's TestClient at http://127.0.0.1:PORT, the launch key traded for the cookie,
   and `post` sending the page's CSRF token as htmx does.
 - `served`: the app on a real socket (uvicorn in a thread, port 0), for a real browser.
-- `browser` / `open_page`: Debian's Chromium (/usr/bin/chromium) driven by Playwright's Python package. Locally a
-  missing Chromium skips; under CI=true it FAILS: a CI run must not pass by testing nothing.
+- `open_page`: a signed-in tab of Debian's Chromium (`browser`, a fixture of tests/conftest.py: one per test module,
+  never two at once in one process; locally a missing Chromium skips, under CI=true it fails).
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from batchkit.web.guard import Keys
 from batchkit.web.settings import ServeSettings
 
 PORT = 8765
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def serve_settings_for(tmp_path: Path, port: int = PORT, config: str | None = None, max_mb: int = 64,
@@ -123,30 +120,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
     server.should_exit = True
     thread.join(10)
     got.bench.tasks.shutdown()
-
-
-def _no_browser(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but the browser tests cannot run: {reason} (scripts/test.sh installs Debian's "
-                    "chromium)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright (its own browser download is never used)."""
-    if not os.access(CHROMIUM, os.X_OK):
-        _no_browser(f"{CHROMIUM} not found")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _no_browser(f"playwright is not installed ({exc})")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True,
-                                                   args=CHROMIUM_ARGS, accept_downloads=True)
-        yield ctx
-        ctx.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest_web import Served, browser, open_page, served, shot  # noqa: F401
+from conftest_web import Served, open_page, served, shot  # noqa: F401
 
 
 def test_every_page_loads_in_chromium_with_no_console_error(open_page: Any, served: Served, tmp_path: Path) -> None:

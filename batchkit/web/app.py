@@ -6,48 +6,19 @@ Chromium over a real socket). Everything a page needs lives on the Bench (`reque
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from batchkit.core.config import Config, load_config
 from batchkit.core.errors import BatchkitError
+from batchkit.web.bench import Bench, bench_of
 from batchkit.web.guard import Guard, Keys
 from batchkit.web.settings import ServeSettings
 from batchkit.web.uploads import Uploads
 from batchkit.web.views import HERE, problem
 from batchkit.web.work import Tasks
-
-
-@dataclass
-class Bench:
-    """This launch's settings, secrets, uploads, tasks, and what the pages keep between requests."""
-
-    settings: ServeSettings
-    keys: Keys
-    uploads: Uploads
-    tasks: Tasks
-    debug: bool = False
-    kept: dict[str, Any] = field(default_factory=dict)  # page state by id (a check's grid, a build's files)
-
-    @property
-    def config_path(self) -> Path | None:
-        return self.settings.config_path
-
-    def config(self) -> Config:
-        """The configuration, read again on every use (the workbench remembers choices in it)."""
-        path = self.config_path
-        return load_config(str(path) if path is not None and path.exists() else None)
-
-
-def bench_of(request: Request) -> Bench:
-    return request.app.state.bench  # type: ignore[no-any-return]
 
 
 def create_app(settings: ServeSettings, keys: Keys | None = None, debug: bool = False) -> Guard:
