@@ -23,11 +23,11 @@
   }
   // A grid cell with a note opens it on click or Enter (hover and focus open it through CSS).
   document.addEventListener("click", function (e) {
-    var cell = e.target.closest && e.target.closest("td[data-note]");
+    var cell = e.target.closest && e.target.closest("[data-note]");
     if (cell && !e.target.closest(".cell-note")) cell.classList.toggle("open");
   });
   document.addEventListener("keydown", function (e) {
-    var cell = e.target.closest && e.target.closest("td[data-note]");
+    var cell = e.target.closest && e.target.closest("[data-note]");
     if (cell && (e.key === "Enter" || e.key === " ") && e.target === cell) { e.preventDefault(); cell.classList.toggle("open"); }
   });
   // A button with data-copy copies the text of the element it names (messages must be copyable).
@@ -42,6 +42,10 @@
   document.addEventListener("htmx:beforeRequest", function (e) {
     var el = e.detail.elt;
     if (el && el.matches && el.matches("[data-once]")) el.setAttribute("disabled", "disabled");
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {  // refused or unreachable: the button may try again
+    var el = e.detail.elt;
+    if (el && el.matches && el.matches("[data-once]") && !e.detail.successful) el.removeAttribute("disabled");
   });
   document.addEventListener("DOMContentLoaded", function () { wireDrops(document); });
   document.addEventListener("htmx:afterSwap", function (e) { wireDrops(e.target); });
