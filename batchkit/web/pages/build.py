@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 import shutil
 from pathlib import Path
-from typing import Any, Protocol
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -19,38 +18,13 @@ from starlette.routing import Route
 
 from batchkit.builder.pipeline import STEPS, build_files
 from batchkit.builder.settings import load_build_settings
-from batchkit.core.config import Config
 from batchkit.core.errors import BatchkitError, UsageError
+from batchkit.web.bench import Bench, bench_of
 from batchkit.web.pages.build_config import PRESETS, remember
 from batchkit.web.pages.build_view import BuildView, BuiltFile, view_of, zip_of
-from batchkit.web.settings import ServeSettings
-from batchkit.web.uploads import Upload, Uploads
+from batchkit.web.uploads import Upload
 from batchkit.web.views import page, problem
-from batchkit.web.work import Task, Tasks
-
-
-class Bench(Protocol):
-    """What these pages use of the workbench's Bench (batchkit/web/app.py, which imports the pages: importing it
-    here would be a cycle)."""
-
-    settings: ServeSettings
-    uploads: Uploads
-    tasks: Tasks
-    kept: dict[str, Any]
-
-    @property
-    def config_path(self) -> Path | None: ...
-
-    def config(self) -> Config: ...
-
-
-def bench_of(request: Request) -> Bench:
-    return request.app.state.bench  # type: ignore[no-any-return]
-
-
-def said(request: Request, message: str, status: int = 400) -> Response:
-    """A one-line problem; to htmx with 200 (htmx swaps no 4xx answer into the page), else with `status`."""
-    return problem(request, message, 200 if request.headers.get("hx-request") == "true" else status)
+from batchkit.web.work import Task
 
 
 def current_choices(bench: Bench) -> tuple[str, str, str]:
@@ -88,13 +62,13 @@ async def run(request: Request) -> Response:
     form = await request.form()
     export = form.get("export")
     if not isinstance(export, UploadFile) or not export.filename:
-        return said(request, "choose the export to build from (a .csv or .xlsx file)")
+        return problem(request, "choose the export to build from (a .csv or .xlsx file)")
     try:
         preset, tracker = parse_choices(form.get("preset"), form.get("action_tracker_id"))
         upload = bench.uploads.save(export.file, export.filename, bench.settings.max_upload)
         note = remember(bench.config_path, preset, tracker)
     except BatchkitError as exc:
-        return said(request, str(exc))
+        return problem(request, str(exc))
     task = bench.tasks.start(f"Building {upload.name}", lambda t: build_work(t, bench, upload, preset, tracker, note))
     return page(request, "task.html", task=task, poll=f"/build/task/{task.id}")
 
@@ -126,7 +100,7 @@ def finished(request: Request) -> tuple[Task | None, BuildView | None]:
 async def poll(request: Request) -> Response:
     task, view = finished(request)
     if task is None:
-        return said(request, "that build is not known to this workbench (it was started before a restart?)", 404)
+        return problem(request, "that build is not known to this workbench (it was started before a restart?)", 404)
     if view is None:
         return page(request, "task.html", task=task, poll=f"/build/task/{task.id}")
     return page(request, "build_result.html", task=task, view=view)
@@ -136,14 +110,14 @@ async def download(request: Request) -> Response:
     """One built file (by its place in the build's list), or all of them as a zip."""
     _task, view = finished(request)
     if view is None or not view.files:
-        return said(request, "no files of that build to download", 404)
+        return problem(request, "no files of that build to download", 404)
     which = request.path_params["which"]
     if which == "all.zip":
         stem = Path(view.export).stem
         return Response(zip_of(view.files), media_type="application/zip",
                         headers=_attachment(f"{stem}-batch-files.zip"))
     if not which.isdigit() or int(which) >= len(view.files):
-        return said(request, "no such file in that build", 404)
+        return problem(request, "no such file in that build", 404)
     built = view.files[int(which)]
     return Response(built.path.read_bytes(), media_type="text/csv", headers=_attachment(built.name))
 

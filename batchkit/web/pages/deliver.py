@@ -18,11 +18,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from batchkit.core.errors import BatchkitError, UsageError
-from batchkit.web.pages.build import Bench, bench_of, said
+from batchkit.web.bench import Bench, bench_of
 from batchkit.web.pages.deliver_dest import Choice, choices, pick
 from batchkit.web.pages.deliver_work import DeliverView, Picked, deliver_work, plan_work
 from batchkit.web.uploads import Upload
-from batchkit.web.views import page
+from batchkit.web.views import page, problem
 from batchkit.web.work import Task
 
 _PLAN = "deliver-plan:"  # bench.kept key prefix: token -> (the plan's task id, what it is about)
@@ -66,7 +66,7 @@ async def add(request: Request) -> Response:
             if isinstance(item, UploadFile) and item.filename:
                 ids.append(bench.uploads.save(item.file, item.filename, bench.settings.max_upload).id)
     except BatchkitError as exc:
-        return said(request, str(exc))
+        return problem(request, str(exc))
     target = "/deliver?" + urlencode([("files", i) for i in ids])
     if request.headers.get("hx-request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": target})
@@ -93,7 +93,7 @@ async def plan(request: Request) -> Response:
         picked = picked_from(bench, [str(v) for v in form.getlist("files")], form.get("destination"))
         config = bench.config()
     except BatchkitError as exc:
-        return said(request, str(exc))
+        return problem(request, str(exc))
     token = secrets.token_urlsafe(18)
     task = bench.tasks.start(f"Planning the delivery to {picked.choice.label}",
                              lambda t: _tokened(plan_work(t, config, picked), token))
@@ -115,13 +115,13 @@ async def confirm(request: Request) -> Response:
     kept = bench.kept.get(_PLAN + token) if token else None
     planned = bench.tasks.get(kept[0]) if kept else None
     if kept is None or planned is None or not isinstance(planned.result, DeliverView) or not planned.result.token:
-        return said(request, "this confirmation belongs to no plan of this workbench (was it restarted?): plan the "
+        return problem(request, "this confirmation belongs to no plan of this workbench (was it restarted?): plan the "
                              "delivery again")
     picked: Picked = kept[1]
     try:
         config = bench.config()
     except BatchkitError as exc:
-        return said(request, str(exc))
+        return problem(request, str(exc))
     task = bench.tasks.start(f"Delivering to {picked.choice.label}", lambda t: deliver_work(t, config, picked),
                              once=token)
     return answer(request, task)  # a second post gets the delivery started first, running or finished
@@ -130,7 +130,7 @@ async def confirm(request: Request) -> Response:
 async def poll(request: Request) -> Response:
     task = bench_of(request).tasks.get(request.path_params["task"])
     if task is None:
-        return said(request, "that task is not known to this workbench (was it restarted?)", 404)
+        return problem(request, "that task is not known to this workbench (was it restarted?)", 404)
     return answer(request, task)
 
 
