@@ -26,3 +26,33 @@ def test_the_address_bar_loses_the_key_after_the_first_visit(open_page: Any) -> 
     assert "key=" not in open_page.url
     open_page.keyboard.press("Tab")
     assert open_page.evaluate("document.activeElement.className") == "skip"
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
+                && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_control_has_a_label_and_200_percent_zoom_needs_no_sideways_scroll(open_page: Any,
+                                                                                 served: Served) -> None:
+    for slug in ("check", "build", "deliver", "status", "inquiries"):
+        open_page.set_viewport_size({"width": 1280, "height": 900})
+        open_page.goto(f"{served.base}/{slug}")
+        assert open_page.evaluate(UNLABELLED) == [], slug
+        open_page.set_viewport_size({"width": 640, "height": 450})  # 1280 px at 200%
+        wide = open_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert wide <= 1, f"/{slug} scrolls sideways by {wide}px at 200% zoom"
+
+
+def test_every_page_is_reachable_by_keyboard_from_the_nav(open_page: Any, served: Served) -> None:
+    open_page.goto(f"{served.base}/check")
+    seen = []
+    for _ in range(8):
+        open_page.keyboard.press("Tab")
+        seen.append(open_page.evaluate("document.activeElement.getAttribute('href')"))
+    assert {"/check", "/build", "/deliver", "/status", "/inquiries"} <= set(seen)
+    open_page.focus("nav a[href='/status']")
+    open_page.keyboard.press("Enter")
+    open_page.wait_for_url(f"{served.base}/status")
