@@ -1,7 +1,8 @@
 // batchkit workbench: the few behaviours htmx does not give (no inline script anywhere: CSP allows only this file).
 (function () {
   "use strict";
-  // A drop zone fills its form's file input and submits the form (the input stays usable by keyboard).
+  // A drop zone fills its form's file input and fires `change` on it (a form that uploads on change then sends it;
+  // the input stays usable by keyboard).
   function wireDrops(root) {
     root.querySelectorAll("[data-drop]").forEach(function (zone) {
       if (zone.dataset.wired) return;
@@ -39,13 +40,20 @@
   });
   // A button that sends something disables itself until the answer comes (a double click sends one request;
   // the server also refuses a second start of the same confirmation).
-  document.addEventListener("htmx:beforeRequest", function (e) {
+  function onceButton(e) {  // the [data-once] element that sent this request: itself, or the form's submit button
     var el = e.detail.elt;
-    if (el && el.matches && el.matches("[data-once]")) el.setAttribute("disabled", "disabled");
+    if (el && el.matches && el.matches("[data-once]")) return el;
+    var ev = e.detail.requestConfig && e.detail.requestConfig.triggeringEvent;
+    var sub = ev && ev.submitter;
+    return sub && sub.matches && sub.matches("[data-once]") ? sub : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var button = onceButton(e);
+    if (button) button.setAttribute("disabled", "disabled");
   });
   document.addEventListener("htmx:afterRequest", function (e) {  // refused or unreachable: the button may try again
-    var el = e.detail.elt;
-    if (el && el.matches && el.matches("[data-once]") && !e.detail.successful) el.removeAttribute("disabled");
+    var button = onceButton(e);
+    if (button && !e.detail.successful) button.removeAttribute("disabled");
   });
   document.addEventListener("DOMContentLoaded", function () { wireDrops(document); });
   document.addEventListener("htmx:afterSwap", function (e) { wireDrops(e.target); });
