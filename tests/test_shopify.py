@@ -55,6 +55,7 @@ def test_partially_refunded_without_a_refund_changes_nothing(tmp_path: Path) -> 
     outcome = _build(tmp_path, {"#1043": {"Refunded Amount": "0.00"}})
     assert outcome.ok
     assert outcome.result.skipped["orders marked partially refunded with no refunded amount"] == 1
+    assert outcome.result.skipped_rows["orders marked partially refunded with no refunded amount"] == [_row_of("#1043")]
     modifications = next(p for p in outcome.written if "order-modifications" in p.name).read_text()
     assert "#1043" not in modifications and "#1045" in modifications
 
@@ -73,5 +74,25 @@ def test_a_refund_too_small_to_change_the_amount_writes_nothing(tmp_path: Path) 
     outcome = _build(tmp_path, {"#1043": {"Subtotal": "0.01", "Total": "2.00", "Refunded Amount": "1.00"}})
     assert outcome.ok and outcome.result.skipped["orders whose amount does not change"] == 1
     assert outcome.result.skipped["orders not refunded or cancelled"] == 2  # #1041 and #1046, each counted once
+    assert outcome.result.skipped_rows == {"orders whose amount does not change": [_row_of("#1043")],
+                                           "orders not refunded or cancelled": [_row_of("#1041"), _row_of("#1046")]}
     modifications = next(p for p in outcome.written if "order-modifications" in p.name).read_text()
     assert "#1043" not in modifications
+
+
+def test_an_order_that_produced_nothing_is_listed_at_the_row_with_its_totals(tmp_path: Path) -> None:
+    # an export sorted by another column: #1046's second line item stands above the row with its Total
+    rows = list(csv.DictReader(io.StringIO((SAMPLE / "orders_export.csv").read_text(encoding="utf-8"), newline="")))
+    at = next(i for i, row in enumerate(rows) if row["Name"] == "#1046")
+    item = {k: "" for k in rows[at]} | {"Name": "#1046", "Lineitem quantity": "1", "Lineitem name": "Cap"}
+    rows.insert(at, item)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (tmp_path / "orders.csv").write_text(out.getvalue(), encoding="utf-8")
+    config = load_config(SAMPLE / "batchkit.toml")
+    outcome = build_files(tmp_path / "orders.csv", tmp_path / "out", config, load_build_settings(config, None, None, None),
+                          dry_run=True)
+    assert outcome.ok and outcome.result.skipped["orders not refunded or cancelled"] == 2
+    assert outcome.result.skipped_rows["orders not refunded or cancelled"] == [_row_of("#1041"), at + 3]  # not at + 2

@@ -208,3 +208,32 @@ def test_a_file_the_change_would_break_is_left_as_it_was(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="left as it was"):
         remember(path, "shopify", 5)
     assert path.read_text() == text
+
+
+def test_the_rows_that_produced_nothing_are_listed_under_their_reason(tmp_path: Path) -> None:
+    w = _bench(tmp_path, (SHOPIFY / "batchkit.toml").read_text())
+    try:
+        html = _build(w, SHOPIFY / "orders_export.csv")
+    finally:
+        w.bench.tasks.shutdown()
+    want = batchkit.build(SHOPIFY / "orders_export.csv", tmp_path / "d", SHOPIFY / "batchkit.toml", dry_run=True)
+    assert want.result is not None and want.result.skipped_rows == {"orders not refunded or cancelled": [2, 8]}
+    skipped = html.split("What produced nothing, and why")[1].split("</table>")[0]
+    assert re.search(r'<td>orders not refunded or cancelled</td><td class="num">2</td></tr>\s*'
+                     r'<tr class="skipped-rows" data-why="orders not refunded or cancelled"><td colspan="2">'
+                     r"Export rows 2, 8</td></tr>", skipped)
+
+
+def test_past_fifty_rows_the_page_says_how_many_more(tmp_path: Path) -> None:
+    export = tmp_path / "returns.csv"
+    export.write_text("Order Number,Line SKU,Qty Ordered,Unit Price,Qty Returned,Return Reason,Currency\n"
+                      "1000,A,1,10.00,1,ITEM_RETURNED,USD\n"  # row 2: a reversal
+                      + "".join(f"{1001 + k},A,1,5.00,0,,USD\n" for k in range(60)))  # rows 3-62: nothing
+    w = _bench(tmp_path, "[build]\npreset = \"returns\"\n")
+    try:
+        html = _build(w, export, preset="returns", tracker="2240")
+    finally:
+        w.bench.tasks.shutdown()
+    rows = re.search(r'data-why="orders unchanged"><td colspan="2">Export rows ([0-9, ]+) and (\d+) more</td>', html)
+    assert rows, html
+    assert [int(n) for n in rows[1].split(", ")] == list(range(3, 53)) and rows[2] == "10"

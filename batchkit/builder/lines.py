@@ -20,13 +20,35 @@ from batchkit.io.read import Table
 _WHOLE = re.compile(r"\s*([0-9]+)(?:\.0*)?\s*")
 
 
+SKIPPED_ROWS = 1_000  # export rows listed per reason in `skipped_rows`; the count in `skipped` stays exact
+
+
+def note_skipped(skipped: Counter[str], skipped_rows: dict[str, list[int]], reason: str, count: int,
+                 rows: np.ndarray) -> None:
+    """Count `count` export rows or orders that produce no record under `reason`, and list `rows`, their
+    spreadsheet row numbers (header = row 1, as findings number rows): ascending, the first SKIPPED_ROWS."""
+    skipped[reason] += count
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) > SKIPPED_ROWS:  # O(n), not a sort of every row
+        rows = np.partition(rows, SKIPPED_ROWS - 1)[:SKIPPED_ROWS]
+    listed = np.concatenate([np.asarray(skipped_rows.get(reason, []), dtype=np.int64), rows])
+    skipped_rows[reason] = np.sort(listed)[:SKIPPED_ROWS].tolist()
+
+
 @dataclass
 class Lines:
-    """The export's usable lines: one text column per mapped role, plus input row and line numbers."""
+    """The export's usable lines: one text column per mapped role, plus input row and line numbers.
+    `skipped` counts what produces no record, by reason; `skipped_rows` lists those rows (note_skipped)."""
 
     frame: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_rows: dict[str, list[int]] = field(default_factory=dict)
+
+    def skip(self, reason: str, lines: np.ndarray) -> None:
+        """Count the lines `lines` (a mask or positions of this frame) under `reason`, listing their rows."""
+        rows = self.frame["_row"].to_numpy()[lines]
+        note_skipped(self.skipped, self.skipped_rows, reason, len(rows), rows)
 
     def problem(self, code: str, i: int, column: str | None, value: str | None, message: str) -> None:
         """Record a finding at the input position of line `i`."""
@@ -43,11 +65,11 @@ def lines_from(table: Table, roles: dict[str, int], header_names: dict[str, str]
     frame = pd.DataFrame(data, index=range(len(table.data)))
     frame["_row"], frame["_line"] = table.rows, table.lines
     lines = Lines(frame.reset_index(drop=True))
-    for f in table.findings:
-        if f.code == "BK010":
-            lines.skipped["blank rows"] += 1
-        elif f.code in STRUCTURAL:
-            lines.findings.append(f)
+    blank = [f.row for f in table.findings if f.code == "BK010"]  # a long blank run in a sheet: one finding, one row
+    if blank:
+        note_skipped(lines.skipped, lines.skipped_rows, "blank rows", len(blank),
+                     np.array([r for r in blank if r is not None], dtype=np.int64))
+    lines.findings += [f for f in table.findings if f.code in STRUCTURAL]
     lines.frame.attrs["names"] = header_names
     return lines
 

@@ -43,7 +43,16 @@ ORDER_COLUMNS = ("ActionId", "OrderId", "ActionTrackerId")
 
 @dataclass
 class BuildResult:
-    """Records per kind (text columns; item kinds carry `_order` for the wide layout) and what happened."""
+    """Records per kind (text columns; item kinds carry `_order` for the wide layout) and what happened.
+
+    `skipped` counts what produced no record, by reason; `skipped_rows` lists, per reason, the export's
+    spreadsheet row numbers (header = row 1, as findings number rows), ascending, the first 1,000
+    (lines.SKIPPED_ROWS): one row per thing counted, so len(rows) == count below the cap. A line-level
+    reason ("blank rows", "lines unchanged") lists each line's row (a sheet's run of over 100 blank rows is one
+    finding, counted once: its first row); an order-level reason ("orders ...") the
+    order's row that carries its order-level fields (its first row; with Shopify, the row with its Financial
+    Status or Total), where findings about the order point and where a person finds the order in Excel.
+    """
 
     records: dict[str, pd.DataFrame]
     findings: list[Finding]
@@ -51,6 +60,7 @@ class BuildResult:
     lines: int = 0
     removed: dict[str, Decimal] = field(default_factory=dict)  # currency -> amount removed
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_rows: dict[str, list[int]] = field(default_factory=dict)  # reason -> rows, see above
 
 
 @dataclass
@@ -99,7 +109,8 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     partial = changed & ~all_zero
     reasons = map_reasons(lines, changed_line, settings.reasons, accepted)
     ids = _identifiers(lines, groups, settings)
-    result = BuildResult({}, lines.findings, orders=len(groups.starts), lines=len(f), skipped=lines.skipped)
+    result = BuildResult({}, lines.findings, orders=len(groups.starts), lines=len(f), skipped=lines.skipped,
+                         skipped_rows=lines.skipped_rows)
     amounts = Amounts(scale, cur_line)
     order_reason = _first_changed(groups, changed_line, reasons)
     orig_total, new_total = groups.reduce(orig, np.add), groups.reduce(new, np.add)
@@ -107,14 +118,16 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     if settings.level == "order":
         same = partial & (new_total == orig_total)  # e.g. only free lines returned: nothing to modify
         if same.any():
-            result.skipped["orders whose amount does not change"] += int(same.sum())
+            lines.skip("orders whose amount does not change", groups.first[same])
             partial = partial & ~same
         _add(result, "order-modification", _order_modifications(lines, ids, partial, new_total, amounts.at(groups.first),
                                                                 order_reason, groups))
     else:
         _item_records(result, lines, ids, groups, partial, changed_line, new_qty, new, reasons, amounts)
-    _summarize(result, reversal | partial, orig_total - new_total, amounts.at(groups.first), changed_line,
-               unchanged=int((~changed).sum()))
+    _summarize(result, reversal | partial, orig_total - new_total, amounts.at(groups.first))
+    if not changed.all():
+        lines.skip("orders unchanged", groups.first[~changed])
+    lines.skip("lines unchanged", ~changed_line)
     return result
 
 
@@ -288,11 +301,7 @@ def _add(result: BuildResult, kind: str, records: pd.DataFrame) -> None:
         result.records[kind] = records.reset_index(drop=True)
 
 
-def _summarize(result: BuildResult, touched: np.ndarray, removed: np.ndarray, amounts: Amounts,
-               changed_line: np.ndarray, unchanged: int) -> None:
-    """Amount removed per currency (rounded half-up to its minor unit), orders and lines left alone."""
+def _summarize(result: BuildResult, touched: np.ndarray, removed: np.ndarray, amounts: Amounts) -> None:
+    """Amount removed per currency (rounded half-up to its minor unit)."""
     for currency, units in sums_by(amounts.currency[touched], removed[touched]).items():
         result.removed[currency or "(account currency)"] = rounded(units, amounts.scale, currency)
-    if unchanged:
-        result.skipped["orders unchanged"] += unchanged
-    result.skipped["lines unchanged"] += int((~changed_line).sum())

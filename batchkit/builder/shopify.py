@@ -91,7 +91,7 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     groups = group_orders(lines.frame["name"].str.strip())
     carrier = carriers(lines, groups)
     _conflicts(lines, groups, carrier)
-    head = Lines(lines.frame.iloc[carrier].reset_index(drop=True), lines.findings, lines.skipped)
+    head = Lines(lines.frame.iloc[carrier].reset_index(drop=True), lines.findings, lines.skipped, lines.skipped_rows)
     head.frame.attrs["names"] = lines.frame.attrs["names"]
     currency = currency_codes(head)
     (total, total_ok), (refunded, refunded_ok), (amount, _) = (parsed_money(head, r, currency)
@@ -103,21 +103,18 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     partial = ~reversal & (refunded > 0)
     _check_amounts(head, total, refunded, amount, total_ok & refunded_ok)
     no_refund = ~reversal & ~partial & status.eq("partially_refunded").to_numpy()
-    if no_refund.any():
-        lines.skipped["orders marked partially refunded with no refunded amount"] += int(no_refund.sum())
     ids = pd.DataFrame({"ActionId": "", "OrderId": head.frame["order_id"].str.strip(),
                         "ActionTrackerId": settings.action_tracker_id}, dtype="str")
     ids["_row"], ids["_line"] = head.frame["_row"].to_numpy(), head.frame["_line"].to_numpy()  # for blame.py
     cur = currency.to_numpy(dtype=object) if currency is not None else np.full(len(ids), "", dtype=object)
-    result = BuildResult({}, lines.findings, orders=len(ids), lines=len(lines.frame), skipped=lines.skipped)
+    result = BuildResult({}, lines.findings, orders=len(ids), lines=len(lines.frame), skipped=lines.skipped,
+                         skipped_rows=lines.skipped_rows)
     scale = common_scale(places([*amount, *total, *refunded]))
     amount_units, total_units, refunded_units = (np.array(to_units(list(x), scale), dtype=object)
                                                  for x in (amount, total, refunded))
     new = _new_amounts(amount_units, total_units, refunded_units, scale, cur)
     emptied = partial & (new == 0)  # nothing left: that is a reversal
     same = partial & (new == amount_units)  # a refund too small to change the reported amount
-    if same.any():
-        lines.skipped["orders whose amount does not change"] += int(same.sum())
     reversal, partial = reversal | emptied, partial & ~emptied & ~same
     _reversals(result, ids, reversal, amount, cancelled, settings)
     _modifications(result, ids, partial, pd.array(text(new, scale, cur), dtype="str"), cur, settings)
@@ -125,10 +122,16 @@ def build_shopify(lines: Lines, settings: BuildSettings) -> BuildResult:
     removed = amount_units - np.where(reversal, 0, new)
     for currency, removed_units in sums_by(cur[touched], removed[touched]).items():
         result.removed[currency or "(account currency)"] = rounded(removed_units, scale, currency)
-    untouched = int((~(reversal | partial | same | no_refund)).sum())
-    if untouched:
-        result.skipped["orders not refunded or cancelled"] += untouched
+    _skips(head, no_refund, same, ~(reversal | partial | same | no_refund))
     return result
+
+
+def _skips(head: Lines, no_refund: np.ndarray, same: np.ndarray, untouched: np.ndarray) -> None:
+    """The orders that produce no record, by reason, at the rows with their order-level fields (head's)."""
+    for reason, mask in (("orders marked partially refunded with no refunded amount", no_refund),
+                         ("orders whose amount does not change", same), ("orders not refunded or cancelled", untouched)):
+        if mask.any():
+            head.skip(reason, mask)
 
 
 def _check_amounts(head: Lines, total: np.ndarray, refunded: np.ndarray, amount: np.ndarray, parsed: np.ndarray) -> None:

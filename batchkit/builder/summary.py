@@ -61,6 +61,7 @@ def summary_json(outcome: BuildOutcome) -> str:
         "records": {k: len(v) for k, v in sorted(result.records.items())} if result else {},
         "removed": {k: str(v) for k, v in result.removed.items()} if result else {},
         "skipped": dict(result.skipped) if result else {},
+        "skipped_rows": {why: list(rows) for why, rows in result.skipped_rows.items()} if result else {},
         "written": [str(p) for p in outcome.written],
         "output_valid": outcome.output_report.valid if outcome.output_report else None,
         "output": [{"path": fr.path, "errors": fr.errors, "warnings": fr.warnings, "counts": dict(fr.counts),

@@ -18,6 +18,7 @@ from batchkit.core.findings import Finding
 
 ACCOUNT_CURRENCY = "(account currency)"  # a currency column left empty
 NOT_NAMED = "(not in this kind of file)"
+SHOWN_ROWS = 50  # export row numbers shown under each reason that produced nothing; then "and N more"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class BuildView:
     kinds: list[KindTotals] = field(default_factory=list)
     removed: list[tuple[str, Decimal]] = field(default_factory=list)
     skipped: list[tuple[str, int]] = field(default_factory=list)
+    skipped_rows: dict[str, tuple[str, int]] = field(default_factory=dict)  # why -> (rows shown, how many more)
     input_findings: list[Finding] = field(default_factory=list)
     input_counts: dict[str, int] = field(default_factory=dict)
     output: list[tuple[str, list[Finding], int, int]] = field(default_factory=list)  # name, findings, errors, warnings
@@ -88,6 +90,13 @@ def kind_totals(kind: str, frame: pd.DataFrame) -> KindTotals:
     return KindTotals(kind, n, groups)
 
 
+def rows_shown(rows: list[int], count: int) -> tuple[str, int]:
+    """The first SHOWN_ROWS export row numbers of a reason, as text, and how many more it covers (`count`, its
+    exact number: one row per line or order counted, BuildResult.skipped_rows)."""
+    shown = rows[:SHOWN_ROWS]
+    return ", ".join(str(r) for r in shown), max(count - len(shown), 0)
+
+
 def view_of(outcome: BuildOutcome, export: str, preset: str) -> BuildView:
     """The page's view of a build (files are added by the caller once they are uploads)."""
     view = BuildView(export, preset, outcome.ok, input_findings=outcome.input_report.findings(),
@@ -98,6 +107,7 @@ def view_of(outcome: BuildOutcome, export: str, preset: str) -> BuildView:
         view.kinds = [kind_totals(k, frame) for k, frame in sorted(result.records.items())]
         view.removed = sorted(result.removed.items())
         view.skipped = sorted(result.skipped.items())
+        view.skipped_rows = {why: rows_shown(result.skipped_rows.get(why, []), n) for why, n in view.skipped}
     if outcome.output_report is not None:
         view.output = [(Path(fr.path).name, fr.findings(), fr.errors, fr.warnings)
                        for fr in outcome.output_report.files if fr.findings()]
