@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from starlette.testclient import TestClient
 
 from batchkit.web.app import Bench, create_app
 from batchkit.web.guard import Keys
+from batchkit.web.serve import Running, start_in_thread
 from batchkit.web.settings import ServeSettings
 
 PORT = 8765
@@ -83,47 +82,20 @@ def web(tmp_path: Path) -> Iterator[Web]:
     w.bench.tasks.shutdown()
 
 
-@dataclass
-class Served:
-    """The workbench on a real socket: `url` carries the launch key."""
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Running]:
+    """The workbench on a real socket (uvicorn in a thread, port 0): `.url` carries the launch key, `.base` is
+    the address without it, `.bench` the launch's Bench."""
+    running = start_in_thread(serve_settings_for(tmp_path, port=0))
+    yield running
+    running.stop()
 
-    url: str
-    base: str
-    bench: Bench
 
-
-def start_served(settings: ServeSettings) -> tuple[Served, Any, threading.Thread]:
-    import uvicorn
-
-    from batchkit.web.serve import bind
-
-    sock = bind(0)
-    port = sock.getsockname()[1]
-    keys = Keys(port)
-    settings = ServeSettings(settings.state_dir, port, settings.max_upload, settings.keep_days, settings.config_path)
-    app = create_app(settings, keys)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the workbench did not start"
-    return Served(keys.url(), f"http://127.0.0.1:{port}", app.app.state.bench), server, thread
+Served = Running
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    got, server, thread = start_served(serve_settings_for(tmp_path))
-    yield got
-    server.should_exit = True
-    thread.join(10)
-    got.bench.tasks.shutdown()
-
-
-@pytest.fixture
-def open_page(browser: Any, served: Served) -> Iterator[Any]:
+def open_page(browser: Any, served: Running) -> Iterator[Any]:
     """A fresh tab on the workbench, signed in through the printed URL; cookies cleared afterwards."""
     page = browser.new_page()
     page.set_default_timeout(20_000)

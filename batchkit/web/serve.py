@@ -10,7 +10,10 @@ from __future__ import annotations
 import errno
 import socket
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from batchkit.core.errors import UsageError
 from batchkit.web.guard import Keys
@@ -33,9 +36,8 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
-def serve(settings: ServeSettings, say: Callable[[str], None], open_browser: bool = False,
-          debug: bool = False, ready: threading.Event | None = None) -> None:
-    """Serve until interrupted (KeyboardInterrupt reaches the caller after a clean shutdown)."""
+def _server(settings: ServeSettings, debug: bool) -> tuple[Any, socket.socket, Keys, Any]:
+    """(uvicorn server, its bound socket, this launch's keys, the app) for `settings` (port 0: a free one)."""
     import uvicorn
 
     from batchkit.web.app import create_app
@@ -43,20 +45,54 @@ def serve(settings: ServeSettings, say: Callable[[str], None], open_browser: boo
     sock = bind(settings.port)
     port = sock.getsockname()[1]
     keys = Keys(port)
-    app = create_app(ServeSettings(settings.state_dir, port, settings.max_upload, settings.keep_days,
-                                   settings.config_path), keys, debug)
+    app = create_app(replace(settings, port=port), keys, debug)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                            timeout_graceful_shutdown=3))
+    return server, sock, keys, app
+
+
+def serve(settings: ServeSettings, say: Callable[[str], None], open_browser: bool = False,
+          debug: bool = False) -> None:
+    """Serve until interrupted (KeyboardInterrupt reaches the caller after a clean shutdown)."""
+    server, sock, keys, _ = _server(settings, debug)
     say(f"batchkit serve: open {keys.url()}")
     say("(this address carries this launch's key: keep it to yourself; Ctrl-C stops the workbench)")
     if open_browser:
         threading.Timer(0.5, _open, (keys.url(),)).start()
-    if ready is not None:
-        ready.set()
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+@dataclass
+class Running:
+    """A workbench serving from a thread of this process (tests, scripts): `url` carries the launch key."""
+
+    url: str
+    base: str
+    bench: Any
+    server: Any
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.bench.tasks.shutdown()
+
+
+def start_in_thread(settings: ServeSettings, debug: bool = False) -> Running:
+    """The workbench on a real socket, served by a daemon thread until `stop()`."""
+    server, sock, keys, app = _server(settings, debug)
+    server.install_signal_handlers = lambda: None  # not the main thread: Ctrl-C belongs to the caller
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not server.started:
+        raise RuntimeError("the workbench did not start")
+    return Running(keys.url(), f"http://{HOST}:{keys.port}", app.app.state.bench, server, thread)
 
 
 def _open(url: str) -> None:
