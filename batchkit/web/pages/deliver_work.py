@@ -107,15 +107,29 @@ def _records(view: DeliverView, config: Config, settings: DeliverySettings, ledg
 
 def plan_work(task: Task, config: Config, picked: Picked) -> DeliverView:
     """The dry run: nothing is sent, nothing connects."""
-    view = DeliverView(picked, planning=True)
+    return _work(task, config, picked, planning=True)
+
+
+def deliver_work(task: Task, config: Config, picked: Picked) -> DeliverView:
+    """The delivery the user confirmed (started once per plan token)."""
+    return _work(task, config, picked, planning=False)
+
+
+def _work(task: Task, config: Config, picked: Picked, planning: bool) -> DeliverView:
+    """Plan or deliver `picked`, then look up each record in the journal."""
+    view = DeliverView(picked, planning=planning)
     settings = settings_for(config, picked.choice)
     dest = destination_of(settings)
     view.destination = dest.url
     paths = [p for _, _, p in picked.files]
     ledger = Ledger(settings.state_dir)
     try:
-        task.report("validating and planning")
-        _guarded(view, lambda: _plan(view, paths, dest, settings, ledger))
+        if planning:
+            task.report("validating and planning")
+            _guarded(view, lambda: _plan(view, paths, dest, settings, ledger))
+        else:
+            task.report("validating, then sending")
+            _guarded(view, lambda: _deliver(task, view, paths, dest, settings, ledger))
         task.report("looking up each record in the journal")
         _guarded(view, lambda: _records(view, config, settings, ledger, dest))
     finally:
@@ -131,24 +145,6 @@ def _plan(view: DeliverView, paths: list[Path], dest: Any, settings: DeliverySet
         view.plan_line, view.advice = describe_plan(requests, hours, dest.settings), advice or ""
         return
     view.results = deliver_paths(paths, dest, settings, ledger, dry_run=True)
-
-
-def deliver_work(task: Task, config: Config, picked: Picked) -> DeliverView:
-    """The delivery the user confirmed (started once per plan token)."""
-    view = DeliverView(picked, planning=False)
-    settings = settings_for(config, picked.choice)
-    dest = destination_of(settings)
-    view.destination = dest.url
-    paths = [p for _, _, p in picked.files]
-    ledger = Ledger(settings.state_dir)
-    try:
-        task.report("validating, then sending")
-        _guarded(view, lambda: _deliver(task, view, paths, dest, settings, ledger))
-        task.report("looking up each record in the journal")
-        _guarded(view, lambda: _records(view, config, settings, ledger, dest))
-    finally:
-        ledger.close()
-    return view
 
 
 def _deliver(task: Task, view: DeliverView, paths: list[Path], dest: Any, settings: DeliverySettings,
