@@ -53,6 +53,7 @@ class Task:
 
 
 Work = Callable[[Task], Any]
+KEEP = 32  # finished tasks remembered (besides those a confirmation started)
 
 
 class Tasks:
@@ -74,14 +75,24 @@ class Tasks:
             self._tasks[task.id] = task
             if once is not None:
                 self._once[once] = task.id
+            self._prune()
         self._pool.submit(self._run, task, work)
         return task
+
+    def _prune(self) -> None:
+        """Forget the oldest finished tasks beyond KEEP (their results may be large: a 1M-row check); a task a
+        confirmation started is never forgotten, so that confirmation can never start a second one."""
+        confirmed = set(self._once.values())
+        finished = [t for t in self._tasks.values() if t.state != "running" and t.id not in confirmed]
+        for task in finished[: max(0, len(finished) - KEEP)]:
+            del self._tasks[task.id]
 
     def run_now(self, label: str, work: Work) -> Task:
         """The same bookkeeping, on this thread (for work that is quick)."""
         task = Task(secrets.token_hex(10), label)
         with self._lock:
             self._tasks[task.id] = task
+            self._prune()
         self._run(task, work)
         return task
 
