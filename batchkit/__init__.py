@@ -133,18 +133,22 @@ def sync_actions(config: Config | PathLike | None = None, *, days: int | None = 
 
 def build(export: PathLike, out_dir: PathLike, config: Config | PathLike | None = None, *,
           preset: str | None = None, action_tracker_id: int | None = None, prefix: str | None = None,
-          sheet: str | None = None, dry_run: bool = False) -> BuildOutcome:
+          sheet: str | None = None, dry_run: bool = False, order_id_column: str | None = None,
+          currency: str | None = None) -> BuildOutcome:
     """Build an internal order export into batch files in `out_dir` (nothing is written unless all is clean).
 
     The outcome says what was decided (`result`), the export's findings (`input_report`), the
     validation of the files built (`output_report`) and what was written (`written`); `ok` is False
-    when either report has errors.
+    when either report has errors. Without `preset` (nor [build] preset) the export's header names it (the
+    input report's kind_reason says which and why); `order_id_column` is the export's column holding the OrderId
+    impact.com knows, `currency` the currency of an export that gives none.
     """
     from batchkit.builder.pipeline import build_files
     from batchkit.builder.settings import load_build_settings
 
     cfg = _config(config)
-    settings = load_build_settings(cfg, preset, action_tracker_id, prefix)
+    settings = load_build_settings(cfg, preset, action_tracker_id, prefix, order_id_column=order_id_column,
+                                   currency=currency)
     return build_files(Path(export), Path(out_dir), cfg, settings, sheet, dry_run=dry_run)
 
 

@@ -8,9 +8,10 @@ source scripts/bootstrap.sh
 bk=.venv/bin/batchkit
 
 out=out/demo-$(date -u +%Y%m%dT%H%M%SZ)
-echo "== 1. build: the sample returns export and the sample Shopify export -> impact.com batch files =="
+echo "== 1. build: the sample returns, Shopify and WooCommerce exports -> impact.com batch files =="
 $bk build samples/returns/returns_export.csv --config samples/returns/batchkit.toml --out "$out"
 $bk build samples/shopify/orders_export.csv --config samples/shopify/batchkit.toml --out "$out"
+$bk build samples/woocommerce/orders_export.csv --config samples/woocommerce/batchkit.toml --out "$out/woocommerce"  # its own folder: the sandbox (steps 6-10) has no actions for these orders
 
 echo
 echo "== 2. validate what was built, as one batch =="

@@ -13,16 +13,18 @@ from pathlib import Path
 import pytest
 
 LAYERS = {"core": 0, "io": 1, "render": 2, "state": 2, "validation": 3, "builder": 3, "delivery": 3, "api": 3,
-          "sandbox": 3, "preflight": 3, "inquiries": 3, "verdicts": 3,
+          "sandbox": 3, "preflight": 3, "inquiries": 3, "verdicts": 3, "orders": 3,
           "jobs": 4, "cli": 5, "web": 5}
 TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above everything
-SIDEWAYS = {"builder": {"validation"}, "delivery": {"validation", "api"},  # workers validate what they write or send;
+SIDEWAYS = {"builder": {"validation", "orders"}, "delivery": {"validation", "api"},  # workers validate what they
+            # write or send; builder reads order lists through orders (the one home of order exports);
             # deliver --to api sends records through the API's client
             "preflight": {"validation", "api"},  # preflight checks validated files against the API's mirror
             "verdicts": {"api", "delivery", "validation"},  # the platform's verdict on what deliver's ledger sent
-            "inquiries": {"api", "builder", "delivery", "validation"},
-            "cli": {"web"}}  # `batchkit serve` starts the workbench  # decided from exports (build's readers) and
-            # the mirror, validated, resolved exactly once (deliver's ledger and destinations)
+            "inquiries": {"api", "builder", "delivery", "orders", "validation"},  # decided from exports (the
+            # order lists of orders/, the returns export of builder) and the mirror, validated, resolved exactly once
+            # (deliver's ledger and destinations)
+            "cli": {"web"}}  # `batchkit serve` starts the workbench
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
     "paramiko": ("batchkit/delivery/sftp/",),

@@ -12,9 +12,14 @@ from typing import Callable
 
 from batchkit.builder.blame import blame, locate_warnings
 from batchkit.builder.lines import lines_from
-from batchkit.builder.returns import BuildResult, build_returns
+from batchkit.builder.orderlist import build_export, choose
+from batchkit.builder.returns import (
+    WHOLE_LINES_HINT,
+    BuildResult,
+    build_returns,
+    check_whole_lines,
+)
 from batchkit.builder.settings import BuildSettings, resolve_columns
-from batchkit.builder.shopify import build_shopify, shopify_lines
 from batchkit.builder.writer import render
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError, InputError
@@ -44,7 +49,10 @@ class BuildOutcome:
 
 
 def _require(settings: BuildSettings, roles: dict[str, int], src: str, header: list[str]) -> None:
-    needs = [("order_id",), ("quantity",), ("unit_price", "line_amount"), ("returned_quantity", "new_quantity")]
+    # no price is required: without one, lines returned in full still build and a partial return is BK514 (returns.py)
+    needs = [("order_id",), ("quantity",), ("returned_quantity", "new_quantity")]
+    if settings.whole_lines:  # a report of lines returned in full has no ordered quantity
+        needs = [("order_id",), ("returned_quantity",)]
     if settings.level == "item":
         needs.append(("sku",))
     for options in needs:
@@ -53,22 +61,30 @@ def _require(settings: BuildSettings, roles: dict[str, int], src: str, header: l
             shown = ", ".join(repr(h[:40]) for h in header[:8]) + (" ..." if len(header) > 8 else "")
             raise ConfigError(f"{src}: [build.columns] must map {' or '.join(options)}"
                               + (f": the export has no column {' or '.join(looked)}" if looked else "")
-                              + f" (its columns: {shown})")
+                              + f" (its columns: {shown})" + (WHOLE_LINES_HINT if options == ("quantity",) else ""))
+    check_whole_lines(settings, roles, src)
 
 
 def decide(input_path: Path, config: Config, settings: BuildSettings, sheet: str | None) -> BuildResult:
     """Read the export and decide the records (pure apart from reading)."""
+    return decide_export(input_path, config, settings, sheet)[0]
+
+
+def decide_export(input_path: Path, config: Config, settings: BuildSettings,
+                  sheet: str | None) -> tuple[BuildResult, str]:
+    """The records, and which preset read the export and why (named, or detected from its header)."""
     table = read_table(input_path, sheet)
     if not table.header:
         why = next((f.message for f in table.findings if f.code == "BK014"), "the export is empty or has no header row")
         raise InputError(f"{input_path}: {why}")
     src = config.source or "configuration"
-    if settings.preset == "shopify":
-        return build_shopify(shopify_lines(table, settings, src), settings)
+    preset, why = choose(settings, table.header)
+    if preset != "returns":
+        return build_export(table, preset, config, settings, str(input_path)), why
     roles = resolve_columns(settings, table.header, src)
     _require(settings, roles, src, table.header)
     names = {role: table.header[pos] for role, pos in roles.items()}
-    return build_returns(lines_from(table, roles, names), settings, config.accepted_reasons)
+    return build_returns(lines_from(table, roles, names), settings, config.accepted_reasons), why
 
 
 def build_files(input_path: Path, out_dir: Path, config: Config, settings: BuildSettings, sheet: str | None = None,
@@ -76,10 +92,10 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
     """Build and, when everything is clean, write one file per kind into `out_dir`."""
     step = progress or (lambda name: None)
     step("read")
-    result = decide(input_path, config, settings, sheet)
+    result, why = decide_export(input_path, config, settings, sheet)
     step("decide")
     input_report = FileReport(str(input_path), config.max_samples, kind="input export", rows=result.lines,
-                              kind_reason=f"{settings.preset} preset")
+                              kind_reason=why)
     for f in result.findings:
         input_report.add(f)
     outcome = BuildOutcome(result, input_report)

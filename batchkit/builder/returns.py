@@ -4,6 +4,20 @@ Per order: every line ends at quantity 0 -> one order-level reversal (Amount 0, 
 the original order amount was 0); some lines change -> item-level modifications (new Quantity,
 Amount = unit price x new quantity) and item-level reversals for lines going to 0, or one
 order-level modification with the new total when level = "order"; nothing changes -> nothing.
+
+Without a price (neither unit_price nor line_amount in the export) nothing can be sized, so only what
+needs no amount is built, by the same rule: a fully returned order is still an order reversal (Amount 0:
+whether the original amount was 0 cannot be known), a line going to 0 in a partly returned order is still an
+item reversal; a line returned in part (and, at item level, a line going to 0 whose Sku is also on a line
+of the order returned in part: its reversal would take both) gets no record and a BK514 warning, and with
+level = "order" so does every changed line of a partly returned order. No amount is ever guessed, and the
+amount removed is not reported.
+
+A report with no ordered quantity (Amazon's FBA customer returns report: order-id, sku, quantity = the
+units returned) cannot tell a whole line returned from a part of one, nor list an order's other lines:
+build refuses it (exit 2) unless [build] whole_lines = true says that each row is a line returned in full.
+Then each Sku of an order with units returned is one item reversal (rows of the same order and Sku, e.g.
+units returned on different days, are one reversal), and never an order reversal nor a modification.
 """
 
 from __future__ import annotations
@@ -28,6 +42,7 @@ from batchkit.builder.lines import (
     whole_numbers,
 )
 from batchkit.builder.settings import BuildSettings
+from batchkit.core.errors import ConfigError
 from batchkit.core.findings import Finding
 from batchkit.core.fixedpoint import (
     minor_units,
@@ -91,15 +106,35 @@ def group_orders(keys: pd.Series) -> Orders:
     return Orders(order, starts, order[starts])
 
 
+WHOLE_LINES_HINT = ("; a report that lists only lines returned in full, without the ordered quantity (Amazon's FBA "
+                    "customer returns report), builds item reversals with [build] whole_lines = true")
+UNSIZED = "lines returned in part, without a price"  # `skipped` reasons of BK514
+UNSIZED_ORDERS = "lines of orders returned in part, without a price"  # level = "order"
+
+
+def check_whole_lines(settings: BuildSettings, roles: dict[str, int], src: str) -> None:
+    """ConfigError when [build] whole_lines = true meets an export that has the ordered quantity."""
+    if settings.whole_lines and "quantity" in roles:
+        raise ConfigError(f"{src}: [build] whole_lines = true is for a report without the ordered quantity, but the "
+                          f"export has {settings.columns['quantity']!r} (mapped as quantity): remove whole_lines "
+                          "and the quantities decide")
+
+
 def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str]) -> BuildResult:
     """Decide per order and produce the records of every kind."""
     f = lines.frame
+    if "quantity" not in f:  # [build] whole_lines = true (pipeline._require)
+        return _build_whole_lines(lines, settings, accepted)
     _check_order_ids(lines)
     currency = currency_codes(lines)
     qty = whole_numbers(lines, "quantity")
     new_qty = _new_quantities(lines, qty)
     cur_line = currency.to_numpy(dtype=object) if currency is not None else np.full(len(f), "", dtype=object)
-    orig, new, scale = _line_amounts(lines, qty, new_qty, currency, cur_line)
+    priced = "unit_price" in f or "line_amount" in f
+    if priced:
+        orig, new, scale = _line_amounts(lines, qty, new_qty, currency, cur_line)
+    else:  # nothing is sized: the records built need no amount (module docstring)
+        orig, new, scale = np.zeros(len(f), dtype=np.int64), np.zeros(len(f), dtype=np.int64), 0
     groups = group_orders(f["order_id"].str.strip())  # " A1 " is order A1: spaces are spreadsheet noise
     _check_conflicts(lines, groups)
     changed_line = new_qty != qty
@@ -114,7 +149,13 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
     amounts = Amounts(scale, cur_line)
     order_reason = _first_changed(groups, changed_line, reasons)
     orig_total, new_total = groups.reduce(orig, np.add), groups.reduce(new, np.add)
-    _add(result, "order-reversal", _order_reversals(ids, reversal, orig_total, order_reason))
+    free = orig_total == 0 if priced else np.zeros(len(groups.starts), dtype=bool)  # unknown without a price: not free
+    _add(result, "order-reversal", _order_reversals(ids, reversal, free, order_reason))
+    if settings.level == "order" and not priced:
+        in_part = changed_line & groups.spread(partial)
+        _unsized(lines, in_part, "is returned in part and the export has no price for its new total (level = "
+                 "\"order\")", whole_order=True)
+        partial = np.zeros_like(partial)
     if settings.level == "order":
         same = partial & (new_total == orig_total)  # e.g. only free lines returned: nothing to modify
         if same.any():
@@ -123,8 +164,9 @@ def build_returns(lines: Lines, settings: BuildSettings, accepted: frozenset[str
         _add(result, "order-modification", _order_modifications(lines, ids, partial, new_total, amounts.at(groups.first),
                                                                 order_reason, groups))
     else:
-        _item_records(result, lines, ids, groups, partial, changed_line, new_qty, new, reasons, amounts)
-    _summarize(result, reversal | partial, orig_total - new_total, amounts.at(groups.first))
+        _item_records(result, lines, ids, groups, partial, changed_line, new_qty, new, reasons, amounts, priced)
+    if priced:  # without a price the amount removed is unknown: never reported as 0
+        _summarize(result, reversal | partial, orig_total - new_total, amounts.at(groups.first))
     if not changed.all():
         lines.skip("orders unchanged", groups.first[~changed])
     lines.skip("lines unchanged", ~changed_line)
@@ -237,9 +279,9 @@ def _first_changed(groups: Orders, changed_line: np.ndarray, reasons: np.ndarray
     return padded[firsts]
 
 
-def _order_reversals(ids: pd.DataFrame, mask: np.ndarray, orig_total: np.ndarray, reason: np.ndarray) -> pd.DataFrame:
+def _order_reversals(ids: pd.DataFrame, mask: np.ndarray, free: np.ndarray, reason: np.ndarray) -> pd.DataFrame:
     out = ids[mask].copy()
-    out["Amount"] = np.where(orig_total[mask] != 0, "0", "")
+    out["Amount"] = np.where(free[mask], "", "0")
     out["Reason"] = reason[mask]
     return out
 
@@ -257,8 +299,9 @@ def _order_modifications(lines: Lines, ids: pd.DataFrame, mask: np.ndarray, new_
 
 def _item_records(result: BuildResult, lines: Lines, ids: pd.DataFrame, groups: Orders, partial: np.ndarray,
                   changed_line: np.ndarray, new_qty: np.ndarray, new: np.ndarray, reasons: np.ndarray,
-                  amounts: Amounts) -> None:
-    """Item-level modifications (new quantity > 0) and reversals (new quantity 0) of partial orders."""
+                  amounts: Amounts, priced: bool = True) -> None:
+    """Item-level modifications (new quantity > 0) and reversals (new quantity 0) of partial orders; without
+    a price, the modifications and the 0 lines that would join them are BK514 findings instead."""
     f = lines.frame
     order_of_line = groups.spread(np.arange(len(groups.starts)))
     take = changed_line & partial[order_of_line]
@@ -273,19 +316,83 @@ def _item_records(result: BuildResult, lines: Lines, ids: pd.DataFrame, groups: 
     item = order_of_line[changed].astype(np.int64) * (len(changed) + 1) + codes_of(sku.iloc[changed])
     joins = np.zeros(len(f), dtype=bool)
     joins[changed] = reverse[changed] & np.isin(item, item[modify[changed]])
+    if not priced:
+        _unsized(lines, modify, "is returned in part and the export has no unit price or line amount to size it")
+        _unsized(lines, joins, "is returned in full, but its Sku is also on a line of this order returned in part: "
+                               "an item reversal would take both")
+        modify, reverse, joins = np.zeros_like(modify), reverse & ~joins, np.zeros_like(joins)
     modify, reverse = modify | joins, reverse & ~joins
     for kind, select in (("item-modification", modify), ("item-reversal", reverse)):
         idx = np.flatnonzero(select)
         idx = idx[np.argsort(order_of_line[idx], kind="stable")]
-        out = ids.take(order_of_line[idx]).reset_index(drop=True)
-        out["Sku"] = sku.array.take(idx)
+        out = _item_frame(ids, order_of_line, idx, sku, new_qty, reasons)
         out["Amount"] = amounts.text(new[idx], idx) if kind == "item-modification" else "0"
-        out["Quantity"] = pd.array(pc.cast(pa.array(new_qty[idx]), pa.string()), dtype="str")
         if kind == "item-modification":
             out["Category"] = category.array.take(idx)
-        out["Reason"] = reasons[idx]
-        out["_order"] = order_of_line[idx]
+        out = out[[*ids.columns, "Sku", "Amount", "Quantity", *(["Category"] if kind == "item-modification" else []),
+                   "Reason", "_order"]]
         _add(result, kind, out)
+
+
+def _item_frame(ids: pd.DataFrame, order_of_line: np.ndarray, idx: np.ndarray, sku: pd.Series,
+                new_qty: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+    """The item records of the lines `idx` (Amount and Category are the caller's)."""
+    out = ids.take(order_of_line[idx]).reset_index(drop=True)
+    out["Sku"] = sku.array.take(idx)
+    out["Quantity"] = pd.array(pc.cast(pa.array(new_qty[idx]), pa.string()), dtype="str")
+    out["Reason"] = reasons[idx]
+    out["_order"] = order_of_line[idx]
+    return out
+
+
+def _unsized(lines: Lines, mask: np.ndarray, why: str, whole_order: bool = False) -> None:
+    """BK514 (a warning) at each line of `mask`, counted as skipped: no record, never a guessed amount."""
+    f = lines.frame
+    role = "returned_quantity" if "returned_quantity" in f else "new_quantity"
+    order_ids, skus = f["order_id"].str.strip(), _text(f, "sku", strip=True)
+    for i in np.flatnonzero(mask):
+        what = f"order {order_ids.iat[i]!r}" if whole_order else f"line {skus.iat[i]!r} of order {order_ids.iat[i]!r}"
+        lines.problem("BK514", int(i), column_name(lines, role), str(f[role].iat[i]),
+                      f"{what} {why}: no record was made for it")
+    if mask.any():
+        lines.skip(UNSIZED_ORDERS if whole_order else UNSIZED, mask)
+
+
+def _build_whole_lines(lines: Lines, settings: BuildSettings, accepted: frozenset[str]) -> BuildResult:
+    """A report of lines returned in full, without the ordered quantity ([build] whole_lines = true): one
+    item reversal per Sku of an order with units returned (module docstring)."""
+    f = lines.frame
+    _check_order_ids(lines)
+    currency_codes(lines)  # BK508 when a currency column is mapped, though no amount is written
+    returned = whole_numbers(lines, "returned_quantity")
+    groups = group_orders(f["order_id"].str.strip())
+    _check_conflicts(lines, groups)
+    changed_line = returned > 0
+    reasons = map_reasons(lines, changed_line, settings.reasons, accepted)
+    ids = _identifiers(lines, groups, settings)
+    result = BuildResult({}, lines.findings, orders=len(groups.starts), lines=len(f), skipped=lines.skipped,
+                         skipped_rows=lines.skipped_rows)
+    order_of_line = groups.spread(np.arange(len(groups.starts)))
+    sku = _text(f, "sku", strip=True)
+    for i in np.flatnonzero(changed_line & sku.eq("").to_numpy()):
+        lines.problem("BK509", int(i), column_name(lines, "sku"), "", "this returned line has no Sku")
+    changed = np.flatnonzero(changed_line)
+    item = order_of_line[changed].astype(np.int64) * (len(changed) + 1) + codes_of(sku.iloc[changed])
+    first = np.zeros(len(f), dtype=bool)
+    first[changed[np.unique(item, return_index=True)[1]]] = True  # the Sku's first row in the order
+    idx = np.flatnonzero(first)
+    idx = idx[np.argsort(order_of_line[idx], kind="stable")]
+    out = _item_frame(ids, order_of_line, idx, sku, np.zeros(len(f), dtype=np.int64), reasons)
+    out["Amount"] = "0"
+    _add(result, "item-reversal", out[[*ids.columns, "Sku", "Amount", "Quantity", "Reason", "_order"]])
+    if (changed_line & ~first).any():
+        lines.skip("rows of a Sku already reversed", changed_line & ~first)
+    changed_order = groups.reduce(changed_line, np.logical_or)
+    if not changed_order.all():
+        lines.skip("orders unchanged", groups.first[~changed_order])
+    if not changed_line.all():
+        lines.skip("lines unchanged", ~changed_line)
+    return result
 
 
 def _text(frame: pd.DataFrame, role: str, strip: bool = False) -> pd.Series:

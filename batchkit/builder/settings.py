@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError
 from batchkit.core.names import RESERVED_TEXT, is_reserved
+from batchkit.orders.presets import names as order_presets
+
+PRESETS = ("returns", *order_presets())  # returns, shopify, woocommerce, bigcommerce, magento, stripe, orders
+ORDER_ROLES = ("order_id", "amount", "status", "cancelled", "refunded", "currency", "date")  # an order list's columns
 
 ROLES = ("order_id", "action_id", "action_tracker_id", "sku", "category", "quantity", "unit_price",
-         "line_amount", "returned_quantity", "new_quantity", "reason", "currency", "customer_status")
+         "line_amount", "returned_quantity", "new_quantity", "reason", "currency", "customer_status",
+         "amount", "status", "cancelled", "refunded", "date")  # the last five: an order list's (ORDER_ROLES)
 _SHOPIFY_KEYS = {"order_id", "amount", "refund_reason", "cancel_reason"}
 
 # The generic returns export of samples/ (--preset returns): its own header names.
@@ -35,7 +40,7 @@ class ShopifySettings:
 class BuildSettings:
     """Everything build needs besides the input itself."""
 
-    preset: str
+    preset: str | None  # None: detected from the export's header (batchkit/orders/columns.py)
     level: str = "item"
     action_tracker_id: str | None = None
     prefix: str | None = None
@@ -43,6 +48,10 @@ class BuildSettings:
     optional: frozenset[str] = frozenset()  # roles from a preset, dropped when the input lacks them
     reasons: dict[str, str] = field(default_factory=dict)  # store reason -> impact.com code
     shopify: ShopifySettings = ShopifySettings()
+    mapped: dict[str, str] = field(default_factory=dict)  # [build.columns] as written (no preset's defaults)
+    order_id_column: str | None = None  # --order-id-column / [build] order_id_column: the OrderId impact.com knows
+    currency: str | None = None  # --currency / [build] currency: for exports that give none
+    whole_lines: bool = False  # returns preset without an ordered quantity: each row is a line returned in full
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:
@@ -58,13 +67,14 @@ def _strings(table: dict[str, Any], where: str) -> dict[str, str]:
     return dict(table)
 
 
-def load_build_settings(config: Config, preset: str | None, tracker: int | None, prefix: str | None) -> BuildSettings:
+def load_build_settings(config: Config, preset: str | None, tracker: int | None, prefix: str | None, *,
+                        order_id_column: str | None = None, currency: str | None = None) -> BuildSettings:
     """Merge [build] with the command-line flags; check keys, level, reason codes."""
     src = config.source or "configuration"
     raw = config.table("build")
-    chosen = preset or raw.get("preset") or "returns"
-    if chosen not in ("returns", "shopify"):
-        raise ConfigError(f"{src}: unknown preset {chosen!r} (choose returns or shopify)")
+    chosen = preset or raw.get("preset") or ("returns" if raw.get("whole_lines") is True else None)
+    if chosen is not None and chosen not in PRESETS:
+        raise ConfigError(f"{src}: unknown preset {chosen!r} (choose {', '.join(PRESETS)})")
     level = raw.get("level", "item")
     if level not in ("item", "order"):
         raise ConfigError(f"{src}: [build] level must be \"item\" or \"order\", not {level!r}")
@@ -76,17 +86,12 @@ def load_build_settings(config: Config, preset: str | None, tracker: int | None,
         if one in columns and other in columns:
             raise ConfigError(f"{src}: [build.columns] maps both {one} and {other}: they are alternatives, keep one")
     optional: frozenset[str] = frozenset()
-    if chosen == "returns":  # the preset's header names, overridden by [build.columns]
+    mapped = dict(columns)
+    if chosen in ("returns", None):  # the preset's header names, overridden by [build.columns]
         defaults = {r: n for r, n in RETURNS_COLUMNS.items() if r not in columns and not _excluded(r, columns)}
         optional = frozenset(defaults)
         columns = {**defaults, **columns}
-    reasons = _strings(_table(raw.get("reasons", {}), f"{src}: [build.reasons]"), f"{src}: [build.reasons]")
-    seen: dict[str, str] = {}
-    for key in reasons:  # "" = "ITEM_RETURNED" maps the lines whose reason is empty (BK501's hint)
-        if key.strip() in seen:
-            raise ConfigError(f"{src}: [build.reasons] {seen[key.strip()]!r} and {key!r} are the same reason once "
-                              "spaces are trimmed: keep one")
-        seen[key.strip()] = key
+    reasons = _reasons(raw.get("reasons", {}), src)
     shopify = _shopify(raw.get("shopify", {}), src)
     tracker_text = _tracker(tracker if tracker is not None else raw.get("action_tracker_id"), src)
     file_prefix = prefix or raw.get("prefix")
@@ -96,8 +101,23 @@ def load_build_settings(config: Config, preset: str | None, tracker: int | None,
         raise ConfigError(f"{src}: prefix {file_prefix!r}: impact.com's drop ignores files named {RESERVED_TEXT} "
                           "(its own reports): choose another prefix")
     settings = BuildSettings(chosen, level, tracker_text, file_prefix, columns, optional, reasons, shopify)
+    settings = _whole_lines(settings, raw.get("whole_lines", False), src)
+    settings = _order_list(settings, mapped, order_id_column or raw.get("order_id_column"),
+                           currency or raw.get("currency"), src)
     _check_codes(settings, config, src)
     return settings
+
+
+def _reasons(value: Any, src: str) -> dict[str, str]:
+    """[build.reasons]: texts only, no two the same once trimmed."""
+    reasons = _strings(_table(value, f"{src}: [build.reasons]"), f"{src}: [build.reasons]")
+    seen: dict[str, str] = {}
+    for key in reasons:  # "" = "ITEM_RETURNED" maps the lines whose reason is empty (BK501's hint)
+        if key.strip() in seen:
+            raise ConfigError(f"{src}: [build.reasons] {seen[key.strip()]!r} and {key!r} are the same reason once "
+                              "spaces are trimmed: keep one")
+        seen[key.strip()] = key
+    return reasons
 
 
 _ALTERNATIVES = {"unit_price": "line_amount", "line_amount": "unit_price",
@@ -107,6 +127,35 @@ _ALTERNATIVES = {"unit_price": "line_amount", "line_amount": "unit_price",
 def _excluded(role: str, columns: dict[str, str]) -> bool:
     """A preset default gives way when its alternative is configured (line_amount vs unit_price, ...)."""
     return _ALTERNATIVES.get(role) in columns
+
+
+def _whole_lines(settings: BuildSettings, value: Any, src: str) -> BuildSettings:
+    """[build] whole_lines: a returns report that lists only lines returned in full, without the ordered quantity
+    (Amazon's FBA customer returns report): item reversals only, so never with level = "order" (returns.py)."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{src}: [build] whole_lines must be true or false, not {value!r}")
+    if value and settings.preset != "returns":
+        raise ConfigError(f"{src}: [build] whole_lines is for the returns preset, not {settings.preset}")
+    if value and settings.level == "order":
+        raise ConfigError(f"{src}: [build] whole_lines = true reads a report of the lines returned, not of every line of "
+                          "an order, so it cannot decide an order's new total or its reversal: use level = \"item\"")
+    return replace(settings, whole_lines=value)
+
+
+def _order_list(settings: BuildSettings, mapped: dict[str, str], order_id_column: Any, currency: Any,
+                src: str) -> BuildSettings:
+    """[build] order_id_column and currency (or their flags), checked; [build.columns] kept as written."""
+    if order_id_column is not None and (not isinstance(order_id_column, str) or not order_id_column.strip()):
+        raise ConfigError(f"{src}: [build] order_id_column must be a column name, not {order_id_column!r}")
+    code = None
+    if currency is not None:
+        from batchkit.core.money import currencies
+
+        code = currency.strip().upper() if isinstance(currency, str) else None
+        if code not in currencies():
+            raise ConfigError(f"{src}: [build] currency must be an ISO 4217 code (e.g. USD, EUR, JPY), not {currency!r}")
+    return replace(settings, mapped=mapped, order_id_column=order_id_column.strip() if order_id_column else None,
+                   currency=code)
 
 
 def _tracker(value: Any, src: str) -> str | None:
@@ -131,7 +180,7 @@ def _shopify(value: Any, src: str) -> ShopifySettings:
 def _check_codes(settings: BuildSettings, config: Config, src: str) -> None:
     accepted = config.accepted_reasons
     named = [(f"[build.reasons] {k!r}", v) for k, v in settings.reasons.items()]
-    if settings.preset == "shopify":
+    if settings.preset != "returns":  # an order list's reasons (Shopify's, or the defaults for the others)
         named += [("[build.shopify] refund_reason", settings.shopify.refund_reason),
                   ("[build.shopify] cancel_reason", settings.shopify.cancel_reason)]
     for where, code in named:

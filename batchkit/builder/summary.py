@@ -20,6 +20,8 @@ def summary_text(outcome: BuildOutcome, dry_run: bool = False) -> str:
     assert result is not None
     lines.append(f"read {result.lines:,} line{'' if result.lines == 1 else 's'}, "
                  f"{result.orders:,} order{'' if result.orders == 1 else 's'}")
+    if "detected" in outcome.input_report.kind_reason:
+        lines.append(f"  read as: {outcome.input_report.kind_reason}")
     for kind, records in sorted(result.records.items()):
         lines.append(f"  {kind}: {len(records):,} record{'' if len(records) == 1 else 's'}")
     if not result.records:
@@ -28,6 +30,9 @@ def summary_text(outcome: BuildOutcome, dry_run: bool = False) -> str:
         lines.append(f"  amount removed ({currency}): {amount}")
     for why, n in sorted(result.skipped.items()):
         lines.append(f"  skipped ({why}): {n:,}")
+    if outcome.input_report.warnings:
+        lines.append("warnings about the export (records were built for everything else):")
+        lines.append(render_text(_single(outcome)))
     if outcome.output_report is not None and not outcome.output_report.valid:
         lines.append(render_text(outcome.output_report))
         lines.append("build: nothing written - batchkit's own output would not validate (a bug or a configuration problem)")
@@ -53,7 +58,8 @@ def summary_json(outcome: BuildOutcome) -> str:
     result = outcome.result
     doc: dict[str, Any] = {
         "ok": outcome.ok,
-        "input": {"path": outcome.input_report.path, "errors": outcome.input_report.errors,
+        "input": {"path": outcome.input_report.path, "read_as": outcome.input_report.kind_reason,
+                  "errors": outcome.input_report.errors, "warnings": outcome.input_report.warnings,
                   "counts": dict(outcome.input_report.counts),
                   "findings": [f.as_dict() for f in outcome.input_report.findings()]},
         "lines": result.lines if result else 0,

@@ -10,6 +10,7 @@ from typing import Callable, Iterator
 
 import click
 
+from batchkit.builder.settings import PRESETS  # returns, then schemas/presets/: shopify, woocommerce, ...
 from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
 
 
@@ -17,14 +18,19 @@ from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the batch files.")
 @click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
-@click.option("--preset", type=click.Choice(["returns", "shopify"]), help="Input format (default: [build] preset, else returns).")
+@click.option("--preset", type=click.Choice(PRESETS),
+              help="Input format (default: [build] preset, else detected from the export's header, else returns).")
 @click.option("--action-tracker-id", type=click.IntRange(min=1), help="ActionTrackerId for every order (overrides [build]).")
+@click.option("--order-id-column", metavar="COLUMN",
+              help="The export's column holding the OrderId impact.com knows (overrides [build] order_id_column).")
+@click.option("--currency", metavar="CODE", help="Currency of an export that gives none (overrides [build] currency).")
 @click.option("--sheet", help=SHEET_HELP)
 @click.option("--prefix", help="File name prefix (default: [build] prefix, else the input's name).")
 @click.option("--dry-run", is_flag=True, help="Decide and validate, but write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Summary format.")
 def build(input_path: Path, out_dir: Path, config_path: str | None, preset: str | None, action_tracker_id: int | None,
-          sheet: str | None, prefix: str | None, dry_run: bool, fmt: str) -> None:
+          order_id_column: str | None, currency: str | None, sheet: str | None, prefix: str | None, dry_run: bool,
+          fmt: str) -> None:
     """Turn an internal order export (CSV/XLSX) into impact.com batch files."""
     from batchkit.builder.pipeline import build_files
     from batchkit.builder.settings import load_build_settings
@@ -32,7 +38,8 @@ def build(input_path: Path, out_dir: Path, config_path: str | None, preset: str 
     from batchkit.core.config import load_config
 
     config = load_config(config_path)
-    settings = load_build_settings(config, preset, action_tracker_id, prefix)
+    settings = load_build_settings(config, preset, action_tracker_id, prefix, order_id_column=order_id_column,
+                                   currency=currency)
     with _progress(input_path) as progress:
         outcome = build_files(input_path, out_dir, config, settings, sheet, progress=progress, dry_run=dry_run)
     out(summary_json(outcome) if fmt == "json" else summary_text(outcome, dry_run))

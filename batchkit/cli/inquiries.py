@@ -50,7 +50,8 @@ def inquiries() -> None:
 @click.argument("inquiries_path", metavar="INQUIRIES", type=click.Path(path_type=Path))
 @click.option("--orders", "export", required=True, type=click.Path(path_type=Path), metavar="EXPORT",
               help="The brand's own records: an orders or returns export (CSV/XLSX).")
-@click.option("--preset", type=click.Choice(["shopify", "returns", "orders"]),
+@click.option("--preset", type=click.Choice(["returns", "shopify", "woocommerce", "bigcommerce", "magento", "stripe",
+                                            "orders"]),
               help="The export's format (default: [build] preset; orders = mapped by [inquiries.columns]).")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path), metavar="RESOLUTIONS.csv",
               help="The web app's bulk-resolution CSV to write.")

@@ -1,16 +1,14 @@
-"""The brand's own orders, read from its export with build's readers (README "Action inquiries").
+"""The brand's own orders, read from its export (README "Action inquiries").
 
 One `Order` per OrderId, whatever the preset:
 
-- `shopify`: Shopify's "Export orders" CSV (rows are line items, order-level fields on one row of each
-  order). The OrderId is `Name` or `Id` ([build.shopify] order_id); cancelled when `Cancelled at` is set
-  or the Financial Status is `voided`; fully refunded when it is `refunded` or Refunded Amount >= Total;
-  the amount kept is build's: amount x (Total - Refunded Amount) / Total, rounded half-up ([build.shopify]
-  amount, Subtotal by default); the date is `Created at`, else `Paid at`.
+- an order-list preset (`shopify`, `woocommerce`, `bigcommerce`, `magento`, `stripe`, `orders`): read and decided
+  by batchkit/orders, exactly as build reads it (schemas/presets/<name>.toml; the columns [build.columns] names,
+  with [inquiries.columns] for `orders`): cancelled or fully refunded as build would reverse it, the amount kept
+  build's (amount x (total - refunded) / total, rounded half-up: Shopify's Subtotal by default); the date the
+  first of the preset's date columns holding one (Shopify: `Created at`, else `Paid at`);
 - `returns`: the generic returns export (SPEC §3.1, [build.columns]); fully refunded when every line ends
   at quantity 0; the amount kept is what the lines keep; a date only from [inquiries.columns] date.
-- `orders`: any order list mapped by [inquiries.columns] (order_id and amount required; date, currency,
-  status, cancelled, refunded optional); rows with the same order id are added up (line-level lists).
 
 A Shopify Name is found with or without its '#' (partners type `1050` for `#1050`); in every preset a
 leading '#' the partner typed is dropped when no order carries it. Amounts are exact Decimals.
@@ -26,31 +24,21 @@ from pathlib import Path
 
 import numpy as np
 
-from batchkit.builder.lines import (
-    Lines,
-    currency_codes,
-    lines_from,
-    parsed_money,
-    whole_numbers,
-)
-from batchkit.builder.returns import group_orders
 from batchkit.builder.settings import load_build_settings, require_once, resolve_columns
-from batchkit.builder.shopify import FIELDS as SHOPIFY_FIELDS
-from batchkit.builder.shopify import carriers
 from batchkit.core.config import Config
 from batchkit.core.errors import ConfigError, InputError
+from batchkit.core.fixedpoint import rounded
 from batchkit.core.money import minor_unit
-from batchkit.inquiries.settings import (
-    REQUIRED_ROLES,
-    InquirySettings,
-    load_inquiry_settings,
-)
+from batchkit.inquiries.settings import InquirySettings, load_inquiry_settings
 from batchkit.io.read import Table, read_table
+from batchkit.orders.groups import group_orders
+from batchkit.orders.lines import Lines, currency_codes, lines_from, parsed_money, whole_numbers
+from batchkit.orders.mapping import read_options
+from batchkit.orders.presets import load, names, norm
+from batchkit.orders.read import OrderList, ReadOptions, read_order_list
+from batchkit.orders.rule import Decision
 
-PRESETS = ("shopify", "returns", "orders")
-CANCELLED_WORDS = frozenset({"cancelled", "canceled", "voided", "void"})
-REFUNDED_WORDS = frozenset({"refunded", "returned", "fully_refunded", "fully refunded"})
-_FALSE = frozenset({"", "no", "false", "0", "n"})
+PRESETS = ("returns", *names())  # returns, shopify, woocommerce, bigcommerce, magento, stripe, orders
 
 
 @dataclass(frozen=True)
@@ -108,8 +96,7 @@ def read_orders(path: str | Path, preset: str, config: Config, sheet: str | None
         raise InputError(f"{path}: {why}")
     chosen = settings or load_inquiry_settings(config)
     book = OrderBook(str(path), preset)
-    reader = {"shopify": _shopify, "returns": _returns, "orders": _generic}[preset]
-    reader(table, config, chosen, book)
+    (_returns if preset == "returns" else _order_list)(table, config, chosen, book)
     return book
 
 
@@ -182,41 +169,58 @@ def _half_up(value: Fraction, currency: str) -> Decimal:
     return Decimal(units).scaleb(-places)
 
 
-# ------------------------------------------------------------------------------------------------ shopify
+# ------------------------------------------------------------------------------------------------ order lists
 
 
-def _shopify(table: Table, config: Config, settings: InquirySettings, book: OrderBook) -> None:
-    shop = load_build_settings(config, "shopify", None, None).shopify
-    wanted = {**SHOPIFY_FIELDS, "amount": shop.amount, "order_id": shop.order_id, "created": "Created at",
-              "paid": "Paid at"}
-    required = set(wanted) - {"created", "paid"}
-    lines = _lines(table, _columns(table, wanted, required, settings.source, "not a Shopify orders export"))
-    keys = lines.frame["order_id"].str.strip()
-    carrier = carriers(lines, group_orders(keys))
-    head = Lines(lines.frame.iloc[carrier].reset_index(drop=True), lines.findings)  # one row per order, as build
-    head.frame.attrs["names"] = lines.frame.attrs["names"]
-    currency = currency_codes(head)
-    money = {r: parsed_money(head, r, currency) for r in ("total", "refunded", "amount")}
-    bad = _problems(head, book)
-    for j, c in enumerate(carrier):
-        if keys.iat[c]:
-            book.add(_shopify_order(table, head, j, int(c), money, bool(bad[j])))
+def _order_list(table: Table, config: Config, settings: InquirySettings, book: OrderBook) -> None:
+    """Any order-list preset, read and decided by batchkit/orders: the order is cancelled or fully refunded as
+    build would reverse it; the amount kept is build's (amount x (total - refunded) / total, half-up)."""
+    options = read_options(config, book.preset)
+    if book.preset == "orders":  # [inquiries.columns] as given (the web app passes its own settings)
+        options = ReadOptions({**settings.columns, **options.named}, options.currency)
+    found = read_order_list(table, load(book.preset), options, book.path, settings.source)
+    decision = found.decide()
+    bad = _unreadable(found, book)
+    keys = found.head.frame["key"].str.strip()
+    for j, at in enumerate(found.carrier):
+        if keys.iat[j]:
+            book.add(_order(table, found, decision, j, int(at), bool(bad[j])))
 
 
-def _shopify_order(table: Table, lines: Lines, c: int, at: int, money: dict, bad: bool) -> Order:
-    total, refunded, amount = (money[r][0][c] for r in ("total", "refunded", "amount"))
-    ok = bool(money["amount"][1][c])
-    status = _text(lines, "status", c).lower()
-    currency = _text(lines, "currency", c)
-    cancelled = bool(_text(lines, "cancelled", c)) or status == "voided"
-    kept = amount if refunded <= 0 or total <= 0 else _half_up(Fraction(amount) * Fraction(total - refunded)
-                                                              / Fraction(total), currency)
-    full = status == "refunded" or (total > 0 and refunded >= total) or (refunded > 0 and kept <= 0)
-    readable = ok and not bad and amount >= 0
-    return Order(_text(lines, "order_id", c), status or "(no financial status)", cancelled, full,
-                 max(kept, Decimal(0)) if readable else None, amount if readable else None, currency,
-                 iso_date(_text(lines, "created", c)) or iso_date(_text(lines, "paid", c)),
-                 int(lines.frame["_row"].iat[c]), _cells(table, at))
+def _unreadable(found: OrderList, book: OrderBook) -> np.ndarray:
+    """The readers' findings as lines of text; True for each order with a row holding a value that could not be read."""
+    rows = found.lines.frame["_row"].to_numpy()
+    flagged = np.isin(rows, [f.row for f in found.lines.findings if f.row is not None])
+    book.problems += [f"row {f.row}: {f.message}" if f.row else f.message for f in found.lines.findings]
+    bad = np.zeros(len(found.carrier), dtype=bool)
+    bad[found.groups.spread(np.arange(len(found.carrier)))[flagged]] = True
+    return bad
+
+
+def _order(table: Table, found: OrderList, decision: Decision, j: int, at: int, bad: bool) -> Order:
+    head, currency = found.head, str(found.currency[j])
+    amount = found.decimal("amount", j)
+    readable = not bad and found.money["amount"][j] >= 0
+    status = str(found.status[j])
+    shown = status or ("(no financial status)" if found.preset.name == "shopify" else
+                       "cancelled" if found.flagged[j] else "(no status)")
+    cells = _cells(table, at)
+    return Order(str(head.frame["order_id"].iat[j]).strip(), shown, bool(decision.cancelled[j]),
+                 bool(decision.fully_refunded[j]),
+                 rounded(int(decision.kept[j]), found.scale, currency) if readable else None,
+                 Decimal(amount) if readable else None, currency, _date(found, cells),
+                 int(head.frame["_row"].iat[j]), cells)
+
+
+def _date(found: OrderList, cells: dict[str, str]) -> str:
+    """The order's date: the first of the preset's date columns that holds one (Shopify: Created at, else Paid at)."""
+    by_name = {norm(h): v for h, v in cells.items()}
+    candidates = (found.lines.frame.attrs["names"]["date"],) if "date" in found.lines.frame else ()
+    for name in (*candidates, *found.preset.columns.get("date", ())):
+        when = iso_date(by_name.get(norm(name), ""))
+        if when:
+            return when
+    return ""
 
 
 # ------------------------------------------------------------------------------------------------ returns
@@ -270,47 +274,3 @@ def _returns_order(table: Table, lines: Lines, members: list[int], qty: np.ndarr
     return Order(_text(lines, "order_id", first), status, False, returned, kept if readable else None,
                  original if readable else None, currency, date, int(lines.frame["_row"].iat[first]),
                  _cells(table, first))
-
-
-# ------------------------------------------------------------------------------------------------ orders
-
-
-def _generic(table: Table, config: Config, settings: InquirySettings, book: OrderBook) -> None:
-    missing = [r for r in REQUIRED_ROLES if r not in settings.columns]
-    if missing:
-        raise ConfigError(f"{settings.source}: the orders preset reads the export through [inquiries.columns]: "
-                          f"map {' and '.join(missing)} (e.g. {missing[0]} = \"{_EXAMPLE[missing[0]]}\")")
-    roles = _columns(table, settings.columns, set(settings.columns), settings.source, "[inquiries.columns]")
-    lines = _lines(table, roles)
-    keys = lines.frame["order_id"].str.strip()
-    currency = currency_codes(lines)
-    amount, _ = parsed_money(lines, "amount", currency)
-    refunded = np.zeros(len(keys), dtype=object)
-    if "refunded" in lines.frame:  # an empty refund is no refund
-        lines.frame["refunded"] = lines.frame["refunded"].where(lines.frame["refunded"].str.strip().ne(""), "0")
-        refunded = parsed_money(lines, "refunded", currency)[0]
-    bad = _problems(lines, book)
-    groups = group_orders(keys)
-    for start, end in zip(groups.starts, [*groups.starts[1:], len(groups.order)]):
-        members = [int(i) for i in groups.order[start:end]]
-        if keys.iat[members[0]]:
-            book.add(_generic_order(table, lines, members, amount, refunded, bad))
-
-
-_EXAMPLE = {"order_id": "Order Number", "amount": "Net Sales"}
-
-
-def _generic_order(table: Table, lines: Lines, members: list[int], amount: np.ndarray, refunded: np.ndarray,
-                   bad: np.ndarray) -> Order:
-    first = members[0]
-    total = sum((Decimal(amount[i]) for i in members), Decimal(0))
-    back = sum((Decimal(refunded[i]) for i in members), Decimal(0))
-    status = next((s for i in members if (s := _text(lines, "status", i).lower())), "")
-    cancelled = status in CANCELLED_WORDS or any(_text(lines, "cancelled", i).lower() not in _FALSE for i in members)
-    full = status in REFUNDED_WORDS or (back > 0 and back >= total)
-    readable = not any(bad[i] for i in members) and total >= 0 and back >= 0
-    return Order(_text(lines, "order_id", first), status or ("cancelled" if cancelled else "(no status)"), cancelled,
-                 full, max(total - back, Decimal(0)) if readable else None, total if readable else None,
-                 _text(lines, "currency", first),
-                 next((d for i in members if (d := iso_date(_text(lines, "date", i)))), ""),
-                 int(lines.frame["_row"].iat[first]), _cells(table, first))

@@ -7,6 +7,9 @@
     [inquiries.columns]          # the generic `orders` preset: role -> the export's header
     order_id = "Order"
     amount = "Net"
+
+[inquiries.columns] is the older name of the one mapping build and match share: [build.columns] names the same
+roles (batchkit/orders/mapping.py reads both; [build.columns] wins where both name a role).
 """
 
 from __future__ import annotations

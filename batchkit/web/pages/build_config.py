@@ -14,8 +14,9 @@ from batchkit.builder.settings import load_build_settings
 from batchkit.core.config import load_config
 from batchkit.core.errors import BatchkitError, ConfigError
 from batchkit.io.write import write_text_atomic
+from batchkit.orders.presets import names as order_presets
 
-PRESETS = ("returns", "shopify")  # what batchkit.builder.settings accepts (load_build_settings checks it)
+PRESETS = ("returns", *order_presets())  # what batchkit.builder.settings accepts: returns, schemas/presets/*
 _HEADER = re.compile(r"^\s*\[")
 _TABLE = re.compile(r"^\s*\[\s*build\s*\]\s*(#.*)?$")
 _VALUE = r'("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s#]+)'
