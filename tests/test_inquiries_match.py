@@ -409,3 +409,13 @@ def test_one_order_is_credited_once_when_several_partners_claim_it(tmp_path: Pat
     assert any("also claimed by inquiry 31 (proposed VALID)" in n for n in got["30"].review_notes)
     single = _decide(tmp_path, rows[:1], SHOPIFY, "shopify", mirror)
     assert _status(single["30"]) == ("VALID", "")  # alone, a differing amount is a note, not a decline
+
+
+def test_without_a_preset_the_exports_header_names_it_as_build_detects_it(tmp_path: Path, mirror: Mirror) -> None:
+    from batchkit.inquiries.run import choose_preset
+
+    config = load_config(_config(tmp_path, ""))
+    assert choose_preset(None, config) is None  # no flag, no [build] preset, no [inquiries.columns]: the header
+    detected = read_orders(_export(tmp_path, SHOPIFY), None, config, settings=load_inquiry_settings(config))
+    named = read_orders(_export(tmp_path, SHOPIFY), "shopify", config, settings=load_inquiry_settings(config))
+    assert detected.preset == "shopify" and detected.orders and detected.orders == named.orders

@@ -52,6 +52,7 @@ from batchkit.core.fixedpoint import (
     sums_by,
     text,
 )
+from batchkit.orders.groups import Orders, group_orders
 
 ORDER_COLUMNS = ("ActionId", "OrderId", "ActionTrackerId")
 
@@ -76,34 +77,6 @@ class BuildResult:
     removed: dict[str, Decimal] = field(default_factory=dict)  # currency -> amount removed
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_rows: dict[str, list[int]] = field(default_factory=dict)  # reason -> rows, see above
-
-
-@dataclass
-class Orders:
-    """Lines sorted by order, with group boundaries and per-order aggregates."""
-
-    order: np.ndarray  # line positions sorted by order, input order kept within an order
-    starts: np.ndarray  # start of each order in `order`
-    first: np.ndarray  # input position of each order's first line
-
-    def reduce(self, values: np.ndarray, op: np.ufunc) -> np.ndarray:
-        return op.reduceat(values[self.order], self.starts) if len(self.order) else values[:0]
-
-    def spread(self, per_order: np.ndarray) -> np.ndarray:
-        """Broadcast a per-order array back to lines (input positions)."""
-        out = np.empty(len(self.order), dtype=per_order.dtype)
-        sizes = np.diff(np.append(self.starts, len(self.order)))
-        out[self.order] = np.repeat(per_order, sizes)
-        return out
-
-
-def group_orders(keys: pd.Series) -> Orders:
-    """Group lines by order key, keeping the input order of orders and of lines within them."""
-    codes = codes_of(keys)
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(order) else np.empty(0, int)
-    return Orders(order, starts, order[starts])
 
 
 WHOLE_LINES_HINT = ("; a report that lists only lines returned in full, without the ordered quantity (Amazon's FBA "

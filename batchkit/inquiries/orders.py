@@ -85,15 +85,20 @@ class OrderBook:
             self.aliases.setdefault(order.order_id[1:].strip(), order.order_id)
 
 
-def read_orders(path: str | Path, preset: str, config: Config, sheet: str | None = None,
+def read_orders(path: str | Path, preset: str | None, config: Config, sheet: str | None = None,
                 settings: InquirySettings | None = None) -> OrderBook:
-    """The brand's orders from an export; ConfigError/InputError (one line) when it cannot be read as `preset`."""
-    if preset not in PRESETS:
+    """The brand's orders from an export; ConfigError/InputError (one line) when it cannot be read as `preset`.
+    Without a preset the header names it (as build detects it), else it is read as the returns export."""
+    if preset is not None and preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r} for the brand's records (choose {', '.join(PRESETS)})")
     table = read_table(path, sheet)
     if not table.header:
         why = next((f.message for f in table.findings if f.code == "BK014"), "the export is empty or has no header row")
         raise InputError(f"{path}: {why}")
+    if preset is None:
+        from batchkit.orders.columns import detect
+
+        preset = detect(table.header)[0] or "returns"
     chosen = settings or load_inquiry_settings(config)
     book = OrderBook(str(path), preset)
     (_returns if preset == "returns" else _order_list)(table, config, chosen, book)

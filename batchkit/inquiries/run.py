@@ -40,12 +40,13 @@ class MatchOutcome:
     written: list[Path] = field(default_factory=list)
 
 
-def choose_preset(preset: str | None, config: Config) -> str:
-    """The flag, else [build] preset, else `orders` when [inquiries.columns] maps an order_id, else returns."""
+def choose_preset(preset: str | None, config: Config) -> str | None:
+    """The flag, else [build] preset, else `orders` when [inquiries.columns] maps an order_id, else None: the
+    export's header names it (read_orders detects it as build does; returns when it names none)."""
     build = config.sections.get("build")
     chosen = preset or (build.get("preset") if isinstance(build, dict) else None)
     if chosen is None:
-        chosen = "orders" if "order_id" in load_inquiry_settings(config).columns else "returns"
+        return "orders" if "order_id" in load_inquiry_settings(config).columns else None
     if chosen not in PRESETS:
         raise ConfigError(f"unknown preset {chosen!r} for the brand's records (choose {', '.join(PRESETS)})")
     return str(chosen)

@@ -8,9 +8,12 @@ no currency column: the store's currency is [build] currency in batchkit.toml (E
 
 from __future__ import annotations
 
-import csv
 from decimal import ROUND_HALF_UP, Decimal
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sample_writer import expected_tables, write_sample  # noqa: E402  (samples/sample_writer.py)
 
 HERE = Path(__file__).resolve().parent
 H = ["ID", "Purchase Point", "Purchase Date", "Bill-to Name", "Ship-to Name", "Grand Total (Base)",
@@ -69,21 +72,11 @@ def expected():
         elif refunded > 0:
             new = (total - refunded).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             mod.append(["", inc, TRACKER, format(new, "f"), CURRENCY, "", "ITEM_RETURNED"])
-    return {"order-reversal": [["ActionId", "OrderId", "ActionTrackerId", "Amount", "Reason"], *rev],
-            "order-modification": [["ActionId", "OrderId", "ActionTrackerId", "Amount", "CurrencyCode",
-                                    "CustomerStatus", "Reason"], *mod]}
+    return expected_tables(rev, mod)
 
 
 def main() -> None:
-    with open(HERE / "sales_order_grid.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=H, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows())
-    (HERE / "expected").mkdir(exist_ok=True)
-    for kind, table in expected().items():
-        if len(table) > 1:
-            with open(HERE / "expected" / f"{kind}.csv", "w", newline="", encoding="utf-8") as fh:
-                csv.writer(fh, lineterminator="\n").writerows(table)
+    write_sample(HERE, "sales_order_grid.csv", H, rows(), expected())
 
 
 if __name__ == "__main__":

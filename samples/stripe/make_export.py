@@ -8,9 +8,12 @@ knows is in the metadata column `order_id (metadata)` (set by the shop when it c
 
 from __future__ import annotations
 
-import csv
 from decimal import ROUND_HALF_UP, Decimal
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sample_writer import expected_tables, write_sample  # noqa: E402  (samples/sample_writer.py)
 
 HERE = Path(__file__).resolve().parent
 H = ["id", "Description", "Seller Message", "Created date (UTC)", "Amount", "Amount Refunded", "Currency", "Captured",
@@ -62,21 +65,11 @@ def expected():
         elif back > 0:
             new = (total - back).quantize(Decimal(1).scaleb(-min(MINOR[cur], 2)), rounding=ROUND_HALF_UP)
             mod.append(["", order, TRACKER, format(new, "f"), cur.upper(), "", "ITEM_RETURNED"])
-    return {"order-reversal": [["ActionId", "OrderId", "ActionTrackerId", "Amount", "Reason"], *rev],
-            "order-modification": [["ActionId", "OrderId", "ActionTrackerId", "Amount", "CurrencyCode",
-                                    "CustomerStatus", "Reason"], *mod]}
+    return expected_tables(rev, mod)
 
 
 def main() -> None:
-    with open(HERE / "unified_payments.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=H, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows())
-    (HERE / "expected").mkdir(exist_ok=True)
-    for kind, table in expected().items():
-        if len(table) > 1:
-            with open(HERE / "expected" / f"{kind}.csv", "w", newline="", encoding="utf-8") as fh:
-                csv.writer(fh, lineterminator="\n").writerows(table)
+    write_sample(HERE, "unified_payments.csv", H, rows(), expected())
 
 
 if __name__ == "__main__":

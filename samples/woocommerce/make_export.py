@@ -9,9 +9,12 @@ product, the order's columns repeated on each. Order Status holds WooCommerce's 
 
 from __future__ import annotations
 
-import csv
 from decimal import ROUND_HALF_UP, Decimal
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sample_writer import expected_tables, write_sample  # noqa: E402  (samples/sample_writer.py)
 
 HERE = Path(__file__).resolve().parent
 H = ["Order Number", "Order Status", "Order Date", "Customer Note", "First Name (Billing)", "Last Name (Billing)",
@@ -87,21 +90,11 @@ def expected():
                 rev.append(["", n, TRACKER, "0", "ITEM_RETURNED"])
             elif new != total:
                 mod.append(["", n, TRACKER, format(new, "f"), cur, "", "ITEM_RETURNED"])
-    return {"order-reversal": [["ActionId", "OrderId", "ActionTrackerId", "Amount", "Reason"], *rev],
-            "order-modification": [["ActionId", "OrderId", "ActionTrackerId", "Amount", "CurrencyCode",
-                                    "CustomerStatus", "Reason"], *mod]}
+    return expected_tables(rev, mod)
 
 
 def main() -> None:
-    with open(HERE / "orders_export.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=H, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows())
-    (HERE / "expected").mkdir(exist_ok=True)
-    for kind, table in expected().items():
-        if len(table) > 1:
-            with open(HERE / "expected" / f"{kind}.csv", "w", newline="", encoding="utf-8") as fh:
-                csv.writer(fh, lineterminator="\n").writerows(table)
+    write_sample(HERE, "orders_export.csv", H, rows(), expected())
 
 
 if __name__ == "__main__":
