@@ -14,7 +14,7 @@ def test_every_page_loads_in_chromium_with_no_console_error(open_page: Any, serv
     foreign: list[str] = []
     open_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     open_page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(served.base) else None)
-    for slug in ("check", "build", "deliver", "status", "inquiries"):
+    for slug in ("check", "build", "deliver", "status", "radar", "inquiries"):
         open_page.goto(f"{served.base}/{slug}")
         assert open_page.locator("nav a[aria-current=page]").inner_text().lower() == slug
         assert open_page.evaluate("typeof htmx") == "object", "htmx did not load (CSP or path)"
@@ -37,7 +37,7 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, texta
 
 def test_every_control_has_a_label_and_200_percent_zoom_needs_no_sideways_scroll(open_page: Any,
                                                                                  served: Served) -> None:
-    for slug in ("check", "build", "deliver", "status", "inquiries"):
+    for slug in ("check", "build", "deliver", "status", "radar", "inquiries"):
         open_page.set_viewport_size({"width": 1280, "height": 900})
         open_page.goto(f"{served.base}/{slug}")
         assert open_page.evaluate(UNLABELLED) == [], slug
@@ -49,10 +49,10 @@ def test_every_control_has_a_label_and_200_percent_zoom_needs_no_sideways_scroll
 def test_every_page_is_reachable_by_keyboard_from_the_nav(open_page: Any, served: Served) -> None:
     open_page.goto(f"{served.base}/check")
     seen = []
-    for _ in range(8):
+    for _ in range(9):
         open_page.keyboard.press("Tab")
         seen.append(open_page.evaluate("document.activeElement.getAttribute('href')"))
-    assert {"/check", "/build", "/deliver", "/status", "/inquiries"} <= set(seen)
+    assert {"/check", "/build", "/deliver", "/status", "/radar", "/inquiries"} <= set(seen)
     open_page.focus("nav a[href='/status']")
     open_page.keyboard.press("Enter")
     open_page.wait_for_url(f"{served.base}/status")

@@ -73,7 +73,7 @@ def test_every_answer_carries_the_csp_and_the_csp_allows_only_the_app_itself(web
 def test_pages_have_no_inline_script_and_load_nothing_from_another_origin(web: Web) -> None:
     import re
 
-    for url in ("/check", "/build", "/deliver", "/status", "/inquiries"):
+    for url in ("/check", "/build", "/deliver", "/status", "/radar", "/inquiries"):
         html = web.get(url).text
         assert not re.search(r"<script(?![^>]*\bsrc=\"/static/)", html), url
         assert not re.search(r"""(src|href)=["']https?://""", html), url

@@ -14,7 +14,7 @@ from batchkit.core.version import VERSION
 
 HERE = Path(__file__).parent
 NAV = [("check", "Check"), ("build", "Build"), ("deliver", "Deliver"), ("status", "Status"),
-       ("inquiries", "Inquiries")]
+       ("radar", "Radar"), ("inquiries", "Inquiries")]
 
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                   trim_blocks=True, lstrip_blocks=True)

@@ -1,5 +1,5 @@
-"""The workbench's pages, one module each: check, build, deliver, status, inquiries. Each exports ROUTES."""
+"""The workbench's pages, one module each: check, build, deliver, status, radar, inquiries. Each exports ROUTES."""
 
-from batchkit.web.pages import build, check, deliver, inquiries, status
+from batchkit.web.pages import build, check, deliver, inquiries, radar, status
 
-ROUTES = [*check.ROUTES, *build.ROUTES, *deliver.ROUTES, *status.ROUTES, *inquiries.ROUTES]
+ROUTES = [*check.ROUTES, *build.ROUTES, *deliver.ROUTES, *status.ROUTES, *radar.ROUTES, *inquiries.ROUTES]
