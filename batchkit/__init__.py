@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 # is known before any configuration is loaded.
 from batchkit import api as _api_package  # noqa: F401
 from batchkit import builder as _build_package  # noqa: F401
+from batchkit import deadlines as _radar_package  # noqa: F401
 from batchkit import delivery as _deliver_package  # noqa: F401
 from batchkit import inquiries as _inquiries_package  # noqa: F401
 from batchkit import jobs as _jobs_package  # noqa: F401
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from batchkit.builder.pipeline import BuildOutcome
     from batchkit.core.config import Config
     from batchkit.core.findings import FileReport, Finding, Report
+    from batchkit.deadlines.model import Radar
     from batchkit.delivery.errors import (
         DeliveryError,
         InvalidFiles,
@@ -63,7 +65,7 @@ __version__ = VERSION
 __all__ = ["BatchkitError", "BuildOutcome", "Config", "ConfigError", "DeliveryError", "DeliveryResult", "FileReport",
            "Finding", "InputError", "InvalidFiles", "LedgerError", "LockBusy", "Report", "Results", "UsageError",
            "__version__", "SyncSummary", "build", "deliver", "load_config", "match_inquiries", "pull_inquiries",
-           "resolve_inquiries", "results", "RefusedWrites", "status", "sync_actions", "validate"]
+           "resolve_inquiries", "results", "RefusedWrites", "status", "sync_actions", "validate", "radar", "Radar"]
 
 PathLike = str | os.PathLike[str]
 
@@ -75,7 +77,7 @@ _LAZY = {  # imported on first use, so that `import batchkit` stays cheap
     "RefusedWrites": "batchkit.delivery.errors",
     "LedgerError": "batchkit.state.errors", "LockBusy": "batchkit.state.errors",
     "DeliveryResult": "batchkit.delivery.records", "SyncSummary": "batchkit.api.sync",
-    "Results": "batchkit.verdicts.collect",
+    "Results": "batchkit.verdicts.collect", "Radar": "batchkit.deadlines.model",
 }
 
 
@@ -255,3 +257,19 @@ def status(config: Config | PathLike | None = None, *, state_dir: str | None = N
         return summarise(ledger, last)
     finally:
         ledger.close()
+
+
+def radar(paths: Iterable[PathLike] = (), config: Config | PathLike | None = None, *, preset: str | None = None,
+          days: int | None = None, offline: bool = False, state_dir: str | None = None,
+          now: datetime | None = None) -> Radar:
+    """The lock-date radar: every correction of the batch files `paths` (with `preset`: exports built in memory,
+    nothing written) and the journal's writes not yet applied, matched to its action in the mirror (brought up to
+    date first when older than [api] max_age, unless `offline`), with its LockingDate, time left, commission at stake
+    (exact Decimal; None when the mirror cannot tell, never 0) and state. `Radar.buckets` (already locked, within
+    24 h, 3 days, `days` (default [radar] days, 7), later, lock date unknown), `currencies`, `partners`, `lost` (per
+    month) and `corrections()` (deadline order) say it; `as_dict()` is the JSON output. The account as for
+    `sync_actions`; raises ConfigError (exit 2) or an API error (exit 3) when there is no mirror to look at."""
+    from batchkit.deadlines.run import radar_paths
+
+    return radar_paths(_config(config), [os.fspath(p) for p in paths], preset=preset, days=days, offline=offline,
+                       state_dir=state_dir, now=now)

@@ -26,15 +26,15 @@ def _load(tmp_path: Path, text: str):
 
 
 def test_every_capability_declares_its_section() -> None:
-    assert sorted(SECTIONS) == ["api", "build", "customer_status", "deliver", "inquiries", "reasons", "run",
-                                "serve", "validate"]
+    assert sorted(SECTIONS) == ["api", "build", "customer_status", "deliver", "inquiries", "radar", "reasons",
+                                "run", "serve", "validate"]
 
 
 def test_an_undeclared_section_is_an_error_naming_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         _load(tmp_path, "[delivr]\nto = 'outbox'\n")
     assert str(info.value).endswith("unknown section [delivr] (known: api, build, customer_status, deliver, "
-                                    "inquiries, reasons, run, serve, validate)")
+                                    "inquiries, radar, reasons, run, serve, validate)")
 
 
 def test_a_declared_section_is_kept_for_its_owner_and_checked_when_read(tmp_path: Path, example: Section) -> None:

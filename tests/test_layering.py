@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 
 LAYERS = {"core": 0, "io": 1, "render": 2, "state": 2, "validation": 3, "builder": 3, "delivery": 3, "api": 3,
-          "sandbox": 3, "preflight": 3, "inquiries": 3, "verdicts": 3, "orders": 3,
+          "sandbox": 3, "preflight": 3, "inquiries": 3, "verdicts": 3, "orders": 3, "deadlines": 3,
           "jobs": 4, "cli": 5, "web": 5}
 TOP = 6  # batchkit/__init__.py (the library API) and __main__.py stand above everything
 SIDEWAYS = {"builder": {"validation", "orders"}, "delivery": {"validation", "api"},  # workers validate what they
             # write or send; builder reads order lists through orders (the one home of order exports);
             # deliver --to api sends records through the API's client
             "preflight": {"validation", "api"},  # preflight checks validated files against the API's mirror
+            "deadlines": {"api", "builder", "delivery", "preflight", "validation"},  # the radar: corrections read,
+            # built and keyed as deliver keys them, matched and judged as preflight does
             "verdicts": {"api", "delivery", "validation"},  # the platform's verdict on what deliver's ledger sent
             "inquiries": {"api", "builder", "delivery", "orders", "validation"},  # decided from exports (the
             # order lists of orders/, the returns export of builder) and the mirror, validated, resolved exactly once
@@ -28,7 +30,8 @@ SIDEWAYS = {"builder": {"validation", "orders"}, "delivery": {"validation", "api
 OWNERS = {  # a third-party package -> the only places that may import it
     "click": ("batchkit/cli/",),
     "paramiko": ("batchkit/delivery/sftp/",),
-    "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py", "batchkit/render/review.py"),
+    "openpyxl": ("batchkit/io/", "batchkit/render/annotate.py", "batchkit/render/review.py",
+                 "batchkit/render/radar.py"),
     "python_calamine": ("batchkit/io/",),
     "pandera": ("batchkit/validation/_pandera.py",),
     "httpx": ("batchkit/api/",),

@@ -13,6 +13,7 @@ from batchkit.cli.build import build
 from batchkit.cli.deliver import deliver
 from batchkit.cli.fix import fix
 from batchkit.cli.inquiries import inquiries
+from batchkit.cli.radar import radar
 from batchkit.cli.results import results
 from batchkit.cli.run import run_command
 from batchkit.cli.sandbox import sandbox
@@ -30,5 +31,6 @@ def main(debug: bool) -> None:
     """Validate, build and deliver impact.com batch modification and reversal files."""
 
 
-for command in (validate, template, build, fix, run_command, deliver, status, results, actions, inquiries, sandbox, serve):
+for command in (validate, template, build, fix, run_command, deliver, status, results, radar, actions, inquiries, sandbox,
+                serve):
     main.add_command(command)

@@ -26,4 +26,6 @@ def run_command(config_path: str, dry_run: bool) -> None:
         out(f"needs a person ({len(summary.attention)}; `batchkit status` shows them, with what to do):")
     for line in summary.attention:
         out(printable(f"  {line}"))
+    if summary.radar:
+        out(printable(summary.radar))
     sys.exit(summary.exit_code)

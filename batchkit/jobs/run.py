@@ -60,6 +60,8 @@ class RunSummary:
     sent: set[int] = field(default_factory=set)  # ledger ids of this run's deliveries
     verdicts: Results | None = None
     attention: list[str] = field(default_factory=list)  # what needs a person (batchkit status)
+    planned: dict[str, bytes] = field(default_factory=dict, repr=False)  # the batch files built (for the radar)
+    radar: str = ""  # the radar's line: what locks within [radar] warn_days and is not yet applied
 
     def line(self) -> str:
         told = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items())) or "nothing delivered"
@@ -140,7 +142,19 @@ def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | 
         _collect_verdicts(summary, config, delivery, job.archive, job.fail_on_rejected, say)
     if not dry_run:
         _needs_a_person(summary, delivery)
+        _radar(summary, config, say)
     return summary
+
+
+def _radar(summary: RunSummary, config: Config, say: Callable[[str], None]) -> None:
+    """The last line: the lock-date radar over the files built now and the journal's writes not yet applied;
+    [radar] fail_days makes an unsent correction locking within them exit 1 (when the run itself went well)."""
+    from batchkit.deadlines.run import run_radar
+
+    summary.radar, failing = run_radar(config, summary.planned, notify=say)
+    summary.planned = {}
+    if failing and summary.exit_code == 0:
+        summary.exit_code = 1
 
 
 def _needs_a_person(summary: RunSummary, delivery: DeliverySettings) -> None:
@@ -207,6 +221,7 @@ def _build(export: Path, stage: Path, config: Config, settings: BuildSettings, n
     except OSError as exc:
         raise InputError(f"{export}: cannot build ({exc.strerror or exc}"
                          + (f": {exc.filename})" if exc.filename else ")")) from None
+    summary.planned.update(outcome.planned)
     if not outcome.ok:
         reports = [outcome.input_report] + (outcome.output_report.files if outcome.output_report else [])
         for fr in reports:

@@ -177,6 +177,14 @@ class Mirror:
         yield from self.db.execute(f"SELECT {joined}, mirrored_at FROM actions{where}", () if stamp is None else
                                    (stamp,))
 
+    def fields_since(self, stamp: str | None, chunk: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+        """Chunks of (packed fields, mirrored_at) of the actions mirrored at or after `stamp` (all when None), for
+        caches of fields beyond the KEYS (the lock-date radar's Payout and partner; rows.unpack reads them)."""
+        where = "" if stamp is None else " WHERE mirrored_at >= ?"
+        cursor = self.db.execute(f"SELECT fields, mirrored_at FROM actions{where}", () if stamp is None else (stamp,))
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+
     # ---------------------------------------------------------------- items
 
     def store_items(self, action_id: str, items: list[dict[str, Any]], now: datetime) -> None:
