@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from scratch import work_folder  # noqa: E402  (benchmarks/ on sys.path)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -155,8 +156,7 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="bk-build-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_folder(args.workdir, "bk-build-")
     ok = True
     if args.only in (None, "returns"):
         export = work / f"returns_{args.orders}x{args.lines_per_order}.csv"

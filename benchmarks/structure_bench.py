@@ -22,7 +22,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
+from scratch import work_folder  # benchmarks/ is sys.path[0] when run as a script
 from pathlib import Path
 
 PROBE = r"""
@@ -83,8 +83,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workdir", type=Path)
     args = ap.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="bk-structure-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_folder(args.workdir, "bk-structure-")
     failed = False
     for quoted in (True, False):
         path = work / f"structure_{args.mb}mb_{'quoted' if quoted else 'plain'}.csv"

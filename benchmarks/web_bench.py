@@ -24,7 +24,7 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
+from scratch import work_folder  # benchmarks/ is sys.path[0] when run as a script
 import time
 from pathlib import Path
 
@@ -145,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args(argv)
-    folder = args.workdir or Path(tempfile.mkdtemp(prefix="web_bench_"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = work_folder(args.workdir, "web_bench_")
     path = generate(folder, args.rows, args.bad)
     print(f"file: {path.name}, {args.rows:,} rows ({args.bad:.0%} bad), {path.stat().st_size:,} bytes")
     cli, cli_peak = min(cli_run(path) for _ in range(args.runs))

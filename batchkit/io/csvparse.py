@@ -70,21 +70,30 @@ def fast_records(data: bytes, header: list[str], delim: str, header_lines: int) 
     Without any quote character no value can hold a line break, so pyarrow may skip tracking them.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
 
     if header_lines != 1 or b"\x00" in data:
         return None
     lines = _physical_lines(data)
     if lines is None:
         return None
+    return arrow_records(pa.BufferReader(data),  # no copy, and no Python-level reads while pyarrow parses
+                         header, delim, b'"' in data, lines)
+
+
+def arrow_records(source: object, header: list[str], delim: str, quotes: bool, lines: int) -> Table | None:
+    """The records of a file of `lines` physical lines, one record a line, read by pyarrow from `source` (a path,
+    read in blocks, or a buffer) and handed to pandas without a copy (Arrow-backed text columns); None when
+    pyarrow disagrees (a ragged row, a cell it reads across lines)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
     names = [str(i) for i in range(len(header))]
     try:
         tbl = pacsv.read_csv(
-            pa.BufferReader(data),  # no copy, and no Python-level reads while pyarrow parses
+            source,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=b'"' in data,
-                                             ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quotes, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                  null_values=[]),
@@ -98,10 +107,11 @@ def fast_records(data: bytes, header: list[str], delim: str, header_lines: int) 
         blank &= pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)).to_numpy()  # = trims to ""
         if not blank.any():
             break
-    frame = tbl.to_pandas()
+    frame = tbl.to_pandas(self_destruct=True)  # columns handed over, not copied; the table is not used again
+    del tbl
     frame.columns = range(len(header))
-    positions = np.arange(2, tbl.num_rows + 2)
-    table = Table("", header, frame, positions, positions.copy(), delimiter=delim, records=tbl.num_rows)
+    positions = np.arange(2, len(frame) + 2)
+    table = Table("", header, frame, positions, positions.copy(), delimiter=delim, records=len(frame))
     return _drop_blank(table, blank) if blank.any() else table
 
 

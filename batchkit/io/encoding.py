@@ -22,8 +22,7 @@ def decode(raw: bytes, path: str = "FILE.csv") -> tuple[str, list[Finding]]:
     """The text of `raw` and the BK001/BK002 findings about its encoding."""
     found: list[Finding] = []
     if raw.startswith(BOM):
-        found.append(finding("BK002", "the file starts with a UTF-8 byte-order mark (`batchkit fix FILE -o OUT.csv` "
-                             "removes it)", row=1, line=1))
+        found.append(bom_finding())
         raw = raw[len(BOM):]
     utf16 = _utf16(raw)
     if utf16:
@@ -36,6 +35,12 @@ def decode(raw: bytes, path: str = "FILE.csv") -> tuple[str, list[Finding]]:
     except UnicodeDecodeError as exc:
         found.append(_not_utf8(raw, exc.start, path))
         return raw.decode("cp1252", errors="replace"), found
+
+
+def bom_finding() -> Finding:
+    """BK002: the text starts with a UTF-8 byte-order mark."""
+    return finding("BK002", "the file starts with a UTF-8 byte-order mark (`batchkit fix FILE -o OUT.csv` removes it)",
+                   row=1, line=1)
 
 
 def detect(raw: bytes) -> tuple[str, str] | None:

@@ -55,6 +55,51 @@ def well_formed(data: bytes, delimiter: str, start: int = 0) -> bool:
     return seen % 2 == 0
 
 
+class QuoteCheck:
+    """well_formed over a file fed in chunks (the same verdict as well_formed on the whole of it from `start`).
+
+    Each quote is judged by the byte before it (an opening one) or after it (a closing one); the byte
+    after a closing quote at the end of a chunk is looked at when the next chunk comes.
+    """
+
+    def __init__(self, delimiter: str, start: int) -> None:
+        self.fine = np.zeros(256, dtype=bool)
+        self.fine[[ord(delimiter), 0x0A, 0x0D, QUOTE]] = True
+        self.start, self.seen, self.ok = start, 0, True
+        self.last = -1  # the previous chunk's last byte (-1: none yet)
+        self.pending = False  # that byte is a closing quote whose next byte is still to be seen
+
+    def feed(self, chunk: bytes | bytearray, at: int) -> None:
+        """The bytes from file offset `at` (chunks come in order, without gaps)."""
+        if not self.ok:
+            return
+        skip = max(0, self.start - at)
+        if skip >= len(chunk):
+            return
+        if self.pending and skip == 0:
+            self.ok = bool(self.fine[chunk[0]])
+            self.pending = False
+        if chunk.find(b'"', skip) >= 0:
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            quotes = np.flatnonzero(arr[skip:] == QUOTE) + skip
+            opening, closing = quotes[self.seen % 2::2], quotes[1 - self.seen % 2::2]
+            self.seen += len(quotes)
+            first = at + skip == self.start  # the first byte looked at has no byte before it that counts
+            before = opening[opening > skip] - 1
+            if len(opening) and opening[0] == skip and not first and not self.fine[self.last]:
+                self.ok = False  # an opening quote first in this chunk: the byte before it ended the last one
+            inner = closing[closing < len(arr) - 1] + 1
+            if not self.fine[arr[before]].all() or not self.fine[arr[inner]].all():
+                self.ok = False
+            if len(closing) and closing[-1] == len(arr) - 1:
+                self.pending = True
+        self.last = chunk[-1]
+
+    def done(self) -> bool:
+        """The verdict once every chunk was fed (a closing quote that ends the file is fine)."""
+        return self.ok and self.seen % 2 == 0
+
+
 def _patterns(delimiter: str) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     d = re.escape(delimiter.encode())
     field = rb'(?:"(?:[^"]|"")*+"|[^"' + d + rb'\r\n]*+)'

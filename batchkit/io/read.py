@@ -9,6 +9,7 @@ BK010; csvparse.py), mixed line endings (BK016) and a header row repeated inside
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import replace
@@ -23,15 +24,16 @@ from batchkit.core.files import file_problem
 from batchkit.core.findings import Finding, finding
 from batchkit.io.csvparse import (
     HEADER_WINDOW,
+    arrow_records,
     fast_records,
     line_endings,
     parse_header,
     slow_records,
 )
-from batchkit.io.encoding import BOM, decode
-from batchkit.io.quotes import Damage, scan
+from batchkit.io.encoding import BOM, bom_finding, decode
+from batchkit.io.quotes import Damage, QuoteCheck, scan
 from batchkit.io.sheet import table_from_rows
-from batchkit.io.sniff import not_text, reads_as_workbook
+from batchkit.io.sniff import ZIP, not_text, reads_as_workbook
 from batchkit.io.table import Table
 from batchkit.io.xlsx import read_xlsx_rows
 
@@ -39,6 +41,8 @@ __all__ = ["BOM", "Table", "read_csv_bytes", "read_input", "read_table"]
 
 HeaderHint = Callable[[list[str]], bool]  # does this record look like the header row of a batch file?
 TITLE_LINES = 20  # lines looked at for the real header below title lines
+HEAD_BYTES = 4 * HEADER_WINDOW + 4096  # read first: HEADER_WINDOW characters of UTF-8 text at most take 4 bytes each
+CHUNK = 8 << 20  # bytes read at a time by the structural pass of a file read by path
 
 
 def read_table(path: str | Path, sheet: str | None = None, header_hint: HeaderHint | None = None) -> Table:
@@ -47,6 +51,13 @@ def read_table(path: str | Path, sheet: str | None = None, header_hint: HeaderHi
     `header_hint` tells a header row from a title line above it (BK015); without it line 1 is the header.
     """
     p = Path(path)
+    head = _read_head(p)
+    if not head.startswith(ZIP):  # not a workbook: no copy of the whole file (see _streamed)
+        if sheet:
+            raise InputError(f"{p}: --sheet applies to XLSX files only")
+        streamed = _streamed(str(p), p, head, header_hint)
+        if streamed is not None:
+            return streamed
     raw = read_input(p)
     if reads_as_workbook(p, raw):
         return _repeated_header(table_from_rows(str(p), read_xlsx_rows(p, raw, sheet), header_hint))
@@ -55,14 +66,106 @@ def read_table(path: str | Path, sheet: str | None = None, header_hint: HeaderHi
     return read_csv_bytes(str(p), raw, header_hint)
 
 
-def read_input(path: str | Path) -> bytes:
-    """A file's bytes (InputError with one line if it cannot be read: missing, a folder, a loop, ...)."""
+def _read_head(p: Path) -> bytes:
+    """The first HEAD_BYTES of a file (InputError as read_input gives it)."""
+    return read_input(p, HEAD_BYTES)
+
+
+def _streamed(path: str, p: Path, head: bytes, header_hint: HeaderHint | None) -> Table | None:
+    """read_csv_bytes of a well-formed UTF-8 CSV file without its bytes in memory: the header from its first
+    bytes, the structural facts (line breaks, NUL bytes, quotes, UTF-8) in one pass of chunks through one
+    buffer, and the records read by pyarrow from the path, block by block. The same Table and findings as
+    read_csv_bytes gives; None for anything else (binary, another encoding, title lines, quoting damage, a
+    ragged row, lone CRs, mixed line endings, ...), which read_csv_bytes then reads whole and reports."""
+    binary = not_text(head)
+    if binary is not None:
+        return _empty(path, [binary])
+    bom = head.startswith(BOM)
+    at = len(BOM) if bom else 0
+    breaks = [i for i in (head.find(b"\n", at), head.find(b"\r", at)) if i >= 0]
+    size = p.stat().st_size
+    if not breaks or b"\x00" in head:
+        return None  # one line only, a header longer than HEAD_BYTES, or NUL bytes (maybe UTF-16): read whole
+    end = min(breaks)
+    if end + 1 >= len(head) and len(head) < size:
+        return None  # a CR last in the head: whether a LF follows is not known here
+    window = head[at:]
+    try:
+        text = codecs.getincrementaldecoder("utf-8")("strict").decode(window, final=len(head) >= size)
+    except UnicodeDecodeError:
+        return None
+    if len(text) < max(HEADER_WINDOW, end - at + 1) and len(head) < size:
+        return None
+    header, delim, header_found, header_lines = parse_header(text)
+    if header is None or header_lines != 1:
+        return None
+    if header_hint and not header_found and _title_lines(text, header, delim, header_hint):
+        return None
+    start = end + (2 if head[end:end + 2] == b"\r\n" else 1)
+    facts = _facts(p, at, start, delim)
+    if facts is None:
+        return None
+    lines, quotes = facts
+    import pyarrow as pa
+
+    with pa.OSFile(str(p), "r") as source:  # a file, not a path: pyarrow would unpack a file named .gz or .bz2
+        table = arrow_records(source, header, delim, quotes, lines)
+    if table is None:
+        return None
+    table.path, table.findings = path, ([bom_finding()] if bom else []) + header_found + table.findings
+    return _repeated_header(table)
+
+
+def _facts(p: Path, at: int, start: int, delim: str) -> tuple[int, bool] | None:
+    """(physical lines, any quote) of the file from byte `at`, in one pass of CHUNK-sized reads into one buffer;
+    None when the fast read does not apply: not UTF-8, a NUL byte, lone CRs, CRLF and LF mixed (BK016), or a
+    quote that does not open or close a cell from byte `start` on (see quotes.well_formed)."""
+    check = QuoteCheck(delim, start)
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    buffer = bytearray(CHUNK)
+    lf = cr = crlf = 0
+    quotes, last, offset = False, b"", at
+    with p.open("rb") as f:
+        f.seek(at)
+        while True:
+            n = f.readinto(buffer)
+            if not n:
+                break
+            chunk = buffer if n == len(buffer) else buffer[:n]
+            if chunk.find(b"\x00") >= 0:
+                return None
+            try:
+                if not chunk.isascii() or decoder.getstate()[0]:
+                    decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return None
+            lf += chunk.count(b"\n")
+            if chunk.find(b"\r") >= 0 or last == b"\r":
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (1 if last == b"\r" and chunk[:1] == b"\n" else 0)
+            quotes = quotes or chunk.find(b'"') >= 0
+            check.feed(chunk, offset)
+            offset += n
+            last = bytes(chunk[-1:])
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if cr != crlf or (crlf and lf - crlf) or not check.done():
+        return None
+    return lf + (1 if offset > at and last != b"\n" else 0), quotes
+
+
+def read_input(path: str | Path, limit: int = -1) -> bytes:
+    """A file's bytes, its first `limit` only when given (InputError with one line if it cannot be read: missing,
+    a folder, a loop, ...)."""
     p = Path(path)
     problem = file_problem(p)
     if problem:
         raise InputError(f"{p}: {problem}")
     try:
-        return p.read_bytes()
+        with p.open("rb") as f:
+            return f.read(limit)
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
     except IsADirectoryError:

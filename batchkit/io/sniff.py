@@ -23,13 +23,13 @@ MAGIC: tuple[tuple[bytes, str, str], ...] = (  # first bytes, what the file is, 
     (b"\xff\xd8\xff", "a JPEG image", f"export the data as a table and {_CSV}"),
     (b"{\\rtf", "an RTF document", f"copy the table into Excel and {_CSV}"),
 )
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # the first bytes of a zip archive (an XLSX is one)
 _HTML = (b"<!doctype html", b"<html", b"<table")
 
 
 def is_workbook(raw: bytes) -> bool:
     """True for an XLSX/XLSM by its content (a zip with xl/workbook.xml), whatever the file is named."""
-    if not raw.startswith(_ZIP):
+    if not raw.startswith(ZIP):
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
@@ -41,7 +41,7 @@ def is_workbook(raw: bytes) -> bool:
 def reads_as_workbook(path: Path, raw: bytes) -> bool:
     """Read as XLSX: a workbook by content under any name, or any zip named .xlsx/.xlsm (openpyxl says
     what is wrong with a damaged one)."""
-    return is_workbook(raw) or (path.suffix.lower() in XLSX_SUFFIXES and raw.startswith(_ZIP))
+    return is_workbook(raw) or (path.suffix.lower() in XLSX_SUFFIXES and raw.startswith(ZIP))
 
 
 def not_text(raw: bytes) -> Finding | None:
@@ -57,7 +57,7 @@ def _what(raw: bytes) -> tuple[str, str] | None:
     for magic, kind, how in MAGIC:
         if raw.startswith(magic):
             return kind, how
-    if raw.startswith(_ZIP) and not is_workbook(raw):
+    if raw.startswith(ZIP) and not is_workbook(raw):
         return _archive(raw)
     start = raw[:4096].lstrip()[:64].lower()
     if start.startswith(_HTML):

@@ -1,4 +1,8 @@
-"""Compile the kinds of schemas/kinds.toml into pandera schemas: the only place schemas are built."""
+"""Compile the kinds of schemas/kinds.toml into pandera schemas: the only place schemas are built.
+
+Each schema is built once per process, when a file of its kind (with its columns and configuration) is first
+validated, and kept (`_COMPILED`): the rules are registered with pandera once, when the registry is imported.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from batchkit.core.config import Config
 from batchkit.core.kinds import Kind
 from batchkit.core.money import currencies
-from batchkit.validation._pandera import pa
+from batchkit.validation._pandera import Check, Column, DataFrameSchema
 from batchkit.validation.rules import RULES, Rule
 
 
@@ -28,17 +32,17 @@ class Compiled:
     row; `column_rules` lists each column's per-field rules in the order `columns` runs them.
     """
 
-    columns: pa.DataFrameSchema
-    frame: pa.DataFrameSchema
+    columns: DataFrameSchema
+    frame: DataFrameSchema
     rules: tuple[Rule, ...]
     column_rules: dict[str, tuple[Rule, ...]]
 
 
-def _check(rule: Rule, ctx: dict[str, frozenset[str]]) -> pa.Check:
+def _check(rule: Rule, ctx: dict[str, frozenset[str]]) -> Check:
     # Frames hold no missing values (absent cells are ""), so frame checks skip pandera's all-missing
     # row test, a pass over the whole frame per check.
     extra = {"ignore_na": False} if rule.scope == "frame" else {}
-    return getattr(pa.Check, rule.name)(**{p: ctx[p] for p in rule.params}, **extra)
+    return getattr(Check, rule.name)(**{p: ctx[p] for p in rule.params}, **extra)
 
 
 def _compile(kind: Kind, fields: list[str], present: set[str], kind_checks: tuple[str, ...], ctx: dict) -> Compiled:
@@ -60,18 +64,34 @@ def _compile(kind: Kind, fields: list[str], present: set[str], kind_checks: tupl
             per_column[rule.column or ""].append(rule)
         used.append(rule)
     column_rules = {f: tuple(rules) for f, rules in per_column.items() if rules}
-    columns = {f: pa.Column(checks=[_check(r, ctx) for r in rules], required=False, nullable=True)
+    columns = {f: Column(checks=[_check(r, ctx) for r in rules], required=False, nullable=True)
                for f, rules in column_rules.items()}
-    return Compiled(pa.DataFrameSchema(columns), pa.DataFrameSchema(checks=[_check(r, ctx) for r in frame]),
+    return Compiled(DataFrameSchema(columns), DataFrameSchema(checks=[_check(r, ctx) for r in frame]),
                     tuple(dict.fromkeys(used)), column_rules)
+
+
+_COMPILED: dict[tuple, Compiled] = {}  # (which, the kind, its present fields, the configured values) -> schemas
+_KEEP = 64  # schemas kept at most (a long-lived process meets few kinds and column sets)
+
+
+def _cached(which: str, kind: Kind, fields: list[str], present: set[str], checks: tuple[str, ...],
+            config: Config) -> Compiled:
+    ctx = context(config)
+    key = (which, repr(kind), frozenset(present), tuple(sorted(ctx.items())))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        if len(_COMPILED) >= _KEEP:
+            _COMPILED.clear()
+        compiled = _COMPILED[key] = _compile(kind, fields, present, checks, ctx)
+    return compiled
 
 
 def record_schema(kind: Kind, present: set[str], config: Config) -> Compiled:
     """Checks on one row per record: identifiers, order-level fields and whole-row rules."""
     fields = list(kind.identifiers) + ([] if kind.is_item else list(kind.fields))
-    return _compile(kind, fields, present, kind.record_checks, context(config))
+    return _cached("record", kind, fields, present, kind.record_checks, config)
 
 
 def item_schema(kind: Kind, present: set[str], config: Config) -> Compiled:
     """Checks on the long form of an item-level file: one record per item group."""
-    return _compile(kind, list(kind.fields), present, kind.item_checks, context(config))
+    return _cached("item", kind, list(kind.fields), present, kind.item_checks, config)

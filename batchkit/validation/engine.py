@@ -14,7 +14,7 @@ from batchkit.core.config import Config
 from batchkit.core.findings import FileReport, Finding, Report, finding
 from batchkit.core.kinds import INQUIRY_RESOLUTION, Kind, get_kind, layout
 from batchkit.io.read import Table, read_table
-from batchkit.validation._pandera import pa
+from batchkit.validation._pandera import DataFrameSchema, SchemaErrors
 from batchkit.validation.compile import Compiled, context, item_schema, record_schema
 from batchkit.validation.crossfile import Targets, cross_file_findings, targets_of
 from batchkit.validation.header import (
@@ -224,11 +224,11 @@ def _tiled(values: pd.Series, times: int) -> pd.Series:
         values.reset_index(drop=True)
 
 
-def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+def _failures(schema: DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
     """pandera's failure cases of a lazy validation (None when everything passed)."""
     try:
         schema.validate(frame, lazy=True, inplace=True)
-    except pa.errors.SchemaErrors as exc:
+    except SchemaErrors as exc:
         return exc.failure_cases
     return None
 

@@ -93,10 +93,34 @@ def repeated(values: pd.Series) -> np.ndarray:
     hashes = None if arr is None or arr.null_count else _hashes(arr)
     if hashes is None:
         return values.duplicated(keep=False).to_numpy()
-    candidates = pd.Series(hashes).duplicated(keep=False).to_numpy().copy()
+    candidates = shared(hashes)
     if candidates.any():
         candidates[candidates] = values[candidates].duplicated(keep=False).to_numpy()
     return candidates
+
+
+def shared(hashes: np.ndarray) -> np.ndarray:
+    """True for the values that occur more than once (pandas' duplicated(keep=False), by a sort: the sorted
+    values compared with their neighbours give the repeated ones, and membership in those the mask)."""
+    out = np.zeros(len(hashes), dtype=bool)
+    if len(hashes) < 2:
+        return out
+    ordered = np.sort(hashes)
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return out
+    twice = ordered[1:][same]
+    twice = twice[np.concatenate(([True], twice[1:] != twice[:-1]))]  # sorted, each once
+    if len(twice) > len(hashes) // 16:  # most values repeat: pandas' hash table is quicker than a search each
+        return pd.Series(hashes).duplicated(keep=False).to_numpy().copy()
+    bits = 1 << max(16, min(26, (8 * len(twice)).bit_length()))  # a bit table narrows the search to a few values
+    table = np.zeros(bits, dtype=bool)
+    table[twice.view(np.int64) & (bits - 1)] = True  # the low bits, as non-negative positions
+    maybe = np.flatnonzero(table[hashes.view(np.int64) & (bits - 1)])
+    values = hashes[maybe]
+    at = np.minimum(np.searchsorted(twice, values), len(twice) - 1)
+    out[maybe] = twice[at] == values
+    return out
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
