@@ -9,9 +9,9 @@ bk=.venv/bin/batchkit
 
 out=out/demo-$(date -u +%Y%m%dT%H%M%SZ)
 echo "== 1. build: the sample returns, Shopify and WooCommerce exports -> impact.com batch files =="
-$bk build samples/returns/returns_export.csv --config samples/returns/batchkit.toml --out "$out"
-$bk build samples/shopify/orders_export.csv --config samples/shopify/batchkit.toml --out "$out"
-$bk build samples/woocommerce/orders_export.csv --config samples/woocommerce/batchkit.toml --out "$out/woocommerce"  # its own folder: the sandbox (steps 6-10) has no actions for these orders
+$bk build samples/returns/returns_export.csv --config samples/returns/batchkit.toml -o "$out"
+$bk build samples/shopify/orders_export.csv --config samples/shopify/batchkit.toml -o "$out"
+$bk build samples/woocommerce/orders_export.csv --config samples/woocommerce/batchkit.toml -o "$out/woocommerce"  # its own folder: the sandbox (steps 6-10) has no actions for these orders
 
 echo
 echo "== 2. validate what was built, as one batch =="
@@ -38,17 +38,18 @@ if [ "$code" -ne 1 ]; then
 fi
 echo
 echo "== 6. the impact.com API, rehearsed against the local sandbox (127.0.0.1 only) =="
-export IMPACT_AUTH_TOKEN=demo-sandbox-token BATCHKIT_CAMPAIGN_ID=4636 BATCHKIT_STATE_DIR="$out/state"
+export BATCHKIT_STATE_DIR="$out/state"
+unset IMPACT_AUTH_TOKEN   # the sandbox makes one up and prints it (never a real account's token)
 sandbox_log=$(mktemp)
 drop="$out/sandbox-drop"   # the sandbox watches this folder as impact.com watches an SFTP drop
 $bk sandbox --port 0 --drop "$drop" --process-seconds 1 >"$sandbox_log" 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$sandbox_log"' EXIT
-for _ in $(seq 100); do grep -q '^sandbox: http' "$sandbox_log" && break; sleep 0.1; done
-url=$(sed -n 's/^sandbox: \(http:[^ ]*\).*/\1/p' "$sandbox_log")
-[ -n "$url" ] || { echo "demo: the sandbox did not start:" >&2; cat "$sandbox_log" >&2; exit 1; }
+for _ in $(seq 100); do grep -q '^export IMPACT_AUTH_TOKEN=' "$sandbox_log" && break; sleep 0.1; done
+grep -q '^export BATCHKIT_API_URL=' "$sandbox_log" || { echo "demo: the sandbox did not start:" >&2; cat "$sandbox_log" >&2; exit 1; }
 head -1 "$sandbox_log"
-export BATCHKIT_API_URL="$url" IMPACT_ACCOUNT_SID=IRSANDBOXACME1
+eval "$(grep '^export ' "$sandbox_log")"   # what a person pastes: the API's URL, the account, the campaign, the token
+echo "sandbox settings: BATCHKIT_API_URL=$BATCHKIT_API_URL IMPACT_ACCOUNT_SID=$IMPACT_ACCOUNT_SID BATCHKIT_CAMPAIGN_ID=$BATCHKIT_CAMPAIGN_ID (and its made-up IMPACT_AUTH_TOKEN)"
 $bk actions sync
 $bk actions sync        # the second sync is incremental: one request
 $bk actions show 1000.4636.158201 --items
@@ -82,17 +83,20 @@ $bk results --format json >/dev/null || [ $? -eq 1 ]   # asked again: the stored
 
 echo
 echo "== 11. action inquiries: pull, decide each from the Shopify export and the mirror, review, resolve =="
-$bk inquiries pull -o "$out/inquiries.csv"
-$bk inquiries match "$out/inquiries.csv" --orders samples/shopify/orders_export.csv \
-    --config samples/shopify/batchkit.toml -o "$out/resolutions.csv" --review "$out/inquiries-review.xlsx"
-$bk validate "$out/resolutions.csv"
-$bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.toml --dry-run
-$bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.toml
-$bk inquiries resolve "$out/resolutions.csv" --config samples/shopify/batchkit.toml   # again: nothing is sent
+inq="$out/inquiries"   # apart from the batch files, so that deliver "$out"/*.csv never takes an inquiry file
+mkdir -p "$inq"
+$bk inquiries pull -o "$inq/inquiries.csv"
+$bk inquiries match "$inq/inquiries.csv" --orders samples/shopify/orders_export.csv \
+    --config samples/shopify/batchkit.toml -o "$inq/resolutions.csv" --review "$inq/inquiries-review.xlsx"
+$bk validate "$inq/resolutions.csv"
+$bk inquiries resolve "$inq/resolutions.csv" --config samples/shopify/batchkit.toml --dry-run
+$bk inquiries resolve "$inq/resolutions.csv" --config samples/shopify/batchkit.toml
+$bk inquiries resolve "$inq/resolutions.csv" --config samples/shopify/batchkit.toml   # again: nothing is sent
 
 echo
 echo "== 12. status: what the journal holds, and what needs a person (nothing, here) =="
 $bk status
+$bk deliver "$out"/*.csv --to "$drop"   # the batch files again: skipped, sent once; the inquiry files are not among them
 
 echo
 echo "demo: done (clean batch valid; broken sample rejected with exit code 1; the sandbox's actions mirrored; preflight clean; delivered to the drop and through the API; the platform's rejections shown at their rows; inquiries pulled, decided and resolved once; nothing needs a person)"

@@ -48,7 +48,7 @@ def test_a_cell_is_made_safe_and_read_back_exactly(text: str) -> None:
 def test_a_report_escapes_what_came_from_a_file_or_a_server_once() -> None:
     fr = FileReport("evil\x1b[2Jname.csv", 10, kind="API delivery", kind_reason="delivered" + OSC8)
     fr.rows = 1
-    fr.add(finding("BK801", "impact.com rejected this record: Validation " + OSC8 + "\x9b31m", row=2, line=2,
+    fr._add(finding("BK801", "impact.com rejected this record: Validation " + OSC8 + "\x9b31m", row=2, line=2,
                    column="Amount\x07"))
     text = render_text(Report([fr]))
     assert not any(c in text for c in RAW)

@@ -809,14 +809,15 @@ def test_the_command_serves_until_sigterm_and_exits_0(tmp_path: Path, given: boo
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
+        line = proc.stdout.readline() + proc.stdout.readline()
         match = re.fullmatch(r"sandbox: (http://127\.0\.0\.1:\d+) \(account IRSANDBOXACME1, campaign 4636, 33 actions, 10 inquiries\); "
-                             r"export BATCHKIT_API_URL=(\S+) IMPACT_ACCOUNT_SID=IRSANDBOXACME1\n", line)
+                             r"to use it, paste into your shell:\n"
+                             r"export BATCHKIT_API_URL=(\S+) IMPACT_ACCOUNT_SID=IRSANDBOXACME1 BATCHKIT_CAMPAIGN_ID=4636\n", line)
         assert match and match.group(1) == match.group(2), line
         token, printed = "cli-token", line
         if not given:
             printed += proc.stdout.readline()
-            exported = re.fullmatch(r"export IMPACT_AUTH_TOKEN=(\S{20,})\n", printed.splitlines(True)[1])
+            exported = re.fullmatch(r"export IMPACT_AUTH_TOKEN=(\S{20,})\n", printed.splitlines(True)[2])
             assert exported
             token = exported.group(1)
         reply = call(match.group(1), "GET", f"{BASE}/Actions/1000.4636.158201", auth=(SID, token))

@@ -365,7 +365,7 @@ def test_the_command_watches_its_drop_with_the_header_counted(tmp_path: Path) ->
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert f"watching {folder} for batch files, ErrorDetails Line 1 = the header" in line, line
-        url = re.search(r"export BATCHKIT_API_URL=(\S+)", line)
+        url = re.match(r"export BATCHKIT_API_URL=(\S+)", proc.stdout.readline())  # the line after
         assert url and folder.is_dir()
         (folder / "acme.csv").write_text(ORDER_MOD + "1000.4636.999999,,,1.00,,,OTHER\n")
         with httpx.Client(base_url=url.group(1), auth=(SID, "cli-token"), headers={"Accept": "application/json"}) as c:

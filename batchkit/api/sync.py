@@ -64,7 +64,13 @@ class SyncProgress:
 
 @dataclass
 class SyncSummary:
-    """What a sync did."""
+    """What a sync did: the window synced, pages and requests spent, actions new, updated and unchanged.
+
+    Example::
+
+        summary = batchkit.sync_actions(days=30)
+        print(summary.requests, summary.new, summary.updated, summary.actions)
+    """
 
     since: datetime
     until: datetime
@@ -83,11 +89,17 @@ class SyncSummary:
     mirror: str = ""
     notes: list[str] = field(default_factory=list)
 
-    def add(self, stored: Stored) -> None:
+    def _add(self, stored: Stored) -> None:
         self.new, self.updated, self.same = self.new + stored.new, self.updated + stored.updated, \
             self.same + stored.same
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON document of `batchkit actions sync --format json`.
+
+        Example::
+
+            print(json.dumps(batchkit.sync_actions(days=30).as_dict()))
+        """
         return {"since": utc_text(self.since), "until": utc_text(self.until), "incremental": self.incremental,
                 "windows": self.windows, "pages": self.pages, "new": self.new, "updated": self.updated,
                 "unchanged": self.same, "requests": self.requests, "waited_seconds": round(self.waited, 1),
@@ -253,7 +265,7 @@ class Syncer:
             pages += 1
             totals.add(page.total)
             seen.update(_action_id(a) or "" for a in page.records)
-            summary.add(self.mirror.store(page.records, self.now()))
+            summary._add(self.mirror.store(page.records, self.now()))
             summary.pages += 1
             self._tell(number, count, page.page, page.pages)
         seen.discard("")

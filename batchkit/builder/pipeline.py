@@ -35,7 +35,16 @@ Progress = Callable[[str], None]
 
 @dataclass
 class BuildOutcome:
-    """What build did: the decisions, the input's problems, the output's validation, files written."""
+    """What build did: the decisions (`result`), the input's problems (`input_report`), the validation of the
+    files built (`output_report`), the files written (`written`) and, with dry_run, their names and bytes
+    (`planned`).
+
+    Example::
+
+        outcome = batchkit.build("samples/returns/returns_export.csv", "out", "samples/returns/batchkit.toml",
+                                 dry_run=True)
+        print(outcome.ok, outcome.input_report.kind_reason, sorted(outcome.planned))
+    """
 
     result: BuildResult | None
     input_report: FileReport
@@ -45,6 +54,13 @@ class BuildOutcome:
 
     @property
     def ok(self) -> bool:
+        """True when neither the export nor the files built have an error.
+
+        Example::
+
+            outcome = batchkit.build("samples/returns/returns_export.csv", "out", "samples/returns/batchkit.toml")
+            assert outcome.ok and outcome.written
+        """
         return self.input_report.valid and (self.output_report is None or self.output_report.valid)
 
 
@@ -97,7 +113,7 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
     input_report = FileReport(str(input_path), config.max_samples, kind="input export", rows=result.lines,
                               kind_reason=why)
     for f in result.findings:
-        input_report.add(f)
+        input_report._add(f)
     outcome = BuildOutcome(result, input_report)
     if not input_report.valid:
         return outcome
@@ -110,10 +126,10 @@ def build_files(input_path: Path, out_dir: Path, config: Config, settings: Build
     if not outcome.output_report.valid:
         for kind, file_report in zip(sorted(result.records), outcome.output_report.files):
             for f in blame(kind, result.records[kind], file_report):
-                input_report.add(f)
+                input_report._add(f)
     for kind, file_report in zip(sorted(result.records), outcome.output_report.files):
         locate_warnings(kind, result.records[kind], file_report)
-        file_report.cap(config.max_samples)
+        file_report._cap(config.max_samples)
     if outcome.output_report.valid and not dry_run:
         outcome.written = _write_all(out_dir, outcome.planned)
     step("write")

@@ -6,54 +6,13 @@ Exit codes: 0 done, 1 no such action (show), 2 configuration or credentials, 3 t
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, Command, TerminalLine, out
-
-
-def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every API command takes (flag > environment > [api] in batchkit.toml > default)."""
-    for option in reversed((
-        click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP),
-        click.option("--api-url", metavar="URL", help="The API's root (default https://api.impact.com) "
-                     "[env BATCHKIT_API_URL]."),
-        click.option("--account-sid", metavar="SID", help="The account [env IMPACT_ACCOUNT_SID]; the token comes "
-                     "only from IMPACT_AUTH_TOKEN."),
-        click.option("--campaign-id", metavar="ID", help="The campaign (program) [env BATCHKIT_CAMPAIGN_ID]."),
-        click.option("--state-dir", metavar="DIR", help="The state folder, where the mirror lives (default: "
-                     "state_dir in batchkit.toml, else $XDG_STATE_HOME/batchkit) [env BATCHKIT_STATE_DIR]."),
-    )):
-        command = option(command)
-    return command
-
-
-def load_api_settings(params: dict[str, Any]) -> Any:
-    from batchkit.api.settings import api_settings
-    from batchkit.core.config import load_config
-
-    config = load_config(params.pop("config_path", None))
-    flags = {"url": params.pop("api_url", None), "account_sid": params.pop("account_sid", None),
-             "campaign_id": params.pop("campaign_id", None), "state_dir": params.pop("state_dir", None)}
-    return api_settings(config, flags, os.environ)
-
-
-def parse_date(text: str | None, name: str) -> datetime | None:
-    """A date flag: YYYY-MM-DD or ISO 8601 (UTC unless it says otherwise); UsageError otherwise."""
-    from batchkit.core.errors import UsageError
-
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{name} {text!r}: not a date (YYYY-MM-DD or ISO 8601)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from batchkit.cli.base import (SANDBOX_NOTE, Command, TerminalLine, api_options, examples, load_api_settings, out,
+                               parse_date)
 
 
 def _notify(text: str) -> None:
@@ -71,12 +30,16 @@ class _Bar(TerminalLine):
                   f"~{per * todo:,.0f} s left")
 
 
-@click.group("actions")
+@click.group("actions", epilog=examples("batchkit actions sync", "batchkit actions show 1000.4636.158201 --items",
+                                        note=SANDBOX_NOTE))
 def actions() -> None:
     """The account's actions, mirrored locally from the impact.com API."""
 
 
-@actions.command("sync", cls=Command)
+@actions.command("sync", cls=Command, epilog=examples(
+    "batchkit actions sync", "batchkit actions sync --days 30 --format json",
+    "batchkit actions sync --api-url http://127.0.0.1:8089 --account-sid IRSANDBOXACME1 --campaign-id 4636",
+    note=SANDBOX_NOTE))
 @click.option("--days", type=click.IntRange(1, 3 * 365), help="Sync this many days back (last-updated time).")
 @click.option("--since", metavar="DATE", help="Sync from this date (last-updated time) ...")
 @click.option("--until", metavar="DATE", help="... to this date (default now).")
@@ -112,7 +75,9 @@ def sync(days: int | None, since: str | None, until: str | None, fmt: str, **par
         out(f"note: {note}")
 
 
-@actions.command("show", cls=Command)
+@actions.command("show", cls=Command, epilog=examples(
+    "batchkit actions show 1000.4636.158201", "batchkit actions show 1000.4636.158201 --items --format json",
+    note=SANDBOX_NOTE))
 @click.argument("action_id")
 @click.option("--items", "with_items", is_flag=True, help="Also the action's items (fetched once, then mirrored).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

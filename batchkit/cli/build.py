@@ -11,13 +11,21 @@ from typing import Callable, Iterator
 import click
 
 from batchkit.builder.settings import PRESETS  # returns, then schemas/presets/: shopify, woocommerce, ...
-from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
+from batchkit.cli.base import SHEET_HELP, Command, config_option, examples, out, output_option
+
+EXAMPLES = examples(
+    "batchkit build samples/returns/returns_export.csv --config samples/returns/batchkit.toml -o out/",
+    "batchkit build samples/shopify/orders_export.csv --config samples/shopify/batchkit.toml -o out/ --dry-run",
+    "batchkit build samples/woocommerce/orders_export.csv --preset woocommerce --action-tracker-id 2240 "
+    "-o out/woocommerce/",
+)
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, epilog=EXAMPLES)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the batch files.")
-@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@output_option("out_dir", "Folder for the batch files.", old="--out", required=True, metavar="DIR",
+               type=click.Path(path_type=Path, file_okay=False))
+@config_option
 @click.option("--preset", type=click.Choice(PRESETS),
               help="Input format (default: [build] preset, else detected from the export's header, else returns).")
 @click.option("--action-tracker-id", type=click.IntRange(min=1), help="ActionTrackerId for every order (overrides [build]).")

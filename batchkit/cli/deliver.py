@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, Command, TerminalLine, told_failures
+from batchkit.cli.base import (Command, TerminalLine, account_options, config_option, examples, state_dir_option,
+                               told_failures)
 
 if TYPE_CHECKING:
     from batchkit.delivery.prepare import Check
@@ -23,7 +24,15 @@ if TYPE_CHECKING:
     from batchkit.state.ledger import Ledger
 
 
-@click.command("deliver", cls=Command)
+EXAMPLES = examples(
+    "batchkit deliver samples/batch/*.csv --to outbox --dry-run",
+    "batchkit deliver samples/batch/*.csv --to outbox",
+    "batchkit deliver samples/batch/acme_order-reversals_2026-11-22.csv --to api --preflight",
+    note="the last talks to the API: try it against `batchkit sandbox`, with the export lines it prints",
+)
+
+
+@click.command("deliver", cls=Command, epilog=EXAMPLES)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--to", "to", metavar="DEST",
               help="A folder (default ./outbox), sftp://user@host[:port]/dir, or api: each record through "
@@ -31,9 +40,7 @@ if TYPE_CHECKING:
 @click.option("--key-file", metavar="PATH", help="SSH private key [env BATCHKIT_KEY_FILE].")
 @click.option("--known-hosts", metavar="PATH",
               help="known_hosts file pinning the server's host key [env BATCHKIT_KNOWN_HOSTS].")
-@click.option("--state-dir", metavar="DIR",
-              help="The state folder, where the ledger lives (default: state_dir in batchkit.toml, else "
-              "$XDG_STATE_HOME/batchkit) [env BATCHKIT_STATE_DIR].")
+@state_dir_option
 @click.option("--resend", is_flag=True, help="Send again what the journal says reached impact.com (the lines name "
               "each file or record that goes again).")
 @click.option("--dry-run", is_flag=True, help="Validate and show what would be sent, without connecting.")
@@ -41,15 +48,14 @@ if TYPE_CHECKING:
               "(BK701-BK710); errors stop the delivery.")
 @click.option("--resend-unknown", is_flag=True, help="--to api: send again the records whose outcome is unknown and "
               "whose change the action does not show (check them on impact.com first: batchkit status).")
-@click.option("--api-url", metavar="URL", help="--to api: the API's root [env BATCHKIT_API_URL].")
-@click.option("--account-sid", metavar="SID", help="--to api: the account [env IMPACT_ACCOUNT_SID]; the token "
-              "comes only from IMPACT_AUTH_TOKEN.")
-@click.option("--campaign-id", metavar="ID", help="--to api: the campaign [env BATCHKIT_CAMPAIGN_ID].")
-@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@account_options
+@config_option
 def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known_hosts: str | None,
             state_dir: str | None, resend: bool, dry_run: bool, preflight: bool, resend_unknown: bool,
             api_url: str | None, account_sid: str | None, campaign_id: str | None, config_path: str | None) -> None:
-    """Validate FILES, then deliver each exactly once to a folder, an SFTP drop, or through the API."""
+    """Validate FILES, then deliver each exactly once to a folder, an SFTP drop, or through the API.
+
+    --api-url, --account-sid and --campaign-id name the account of --to api and of --preflight."""
     from batchkit.core.config import load_config
     from batchkit.delivery.channels import deliver_paths, destination_of
     from batchkit.delivery.settings import resolve_settings
@@ -59,12 +65,12 @@ def deliver(files: tuple[Path, ...], to: str | None, key_file: str | None, known
 
     config = load_config(config_path)  # path flags stay text: an empty one is an error, never "."
     flags = {"to": to, "key_file": key_file, "known_hosts": known_hosts, "state_dir": state_dir}
-    settings = resolve_settings(config, flags, os.environ, api_flags={"url": api_url, "account_sid": account_sid,
-                                                                      "campaign_id": campaign_id})
+    account = {"url": api_url, "account_sid": account_sid, "campaign_id": campaign_id}
+    settings = resolve_settings(config, flags, os.environ, api_flags=account)
     dest = destination_of(settings)
     via_api = isinstance(dest, ApiDestination)
     say = lambda text: click.echo(f"\rbatchkit: {text}", err=True)  # noqa: E731
-    check = preflight_validated(config, say) if preflight else None
+    check = preflight_validated(config, say, {**account, "state_dir": state_dir}) if preflight else None
     ledger, bar = Ledger(settings.state_dir), _Bar()
     try:
         with told_failures(before=bar.done):

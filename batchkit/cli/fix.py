@@ -8,17 +8,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
+from batchkit.cli.base import SHEET_HELP, Command, config_option, examples, out, output_option
 from batchkit.core.kinds import KIND_IDS
 
 if TYPE_CHECKING:
     from batchkit.validation.fix import FixResult, Input
 
 
-@click.command(cls=Command)
+EXAMPLES = examples("batchkit fix samples/broken/acme_order-modifications_broken.csv -o acme_order-modifications.csv")
+
+
+@click.command(cls=Command, epilog=EXAMPLES)
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Where to write the fixed file.")
-@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@output_option("output", "Where to write the fixed file.", required=True, type=click.Path(path_type=Path))
+@config_option
 @click.option("--kind", type=click.Choice(KIND_IDS), help="The kind, for validating the result.")
 @click.option("--sheet", help=SHEET_HELP)
 @click.option("--encoding", metavar="NAME", help="The input's text encoding when it is not UTF-8 (e.g. cp1252, "
@@ -60,7 +63,7 @@ def _refuse(file: Path, source: Input) -> None:
 
     report = FileReport(str(file), 0, kind=source.kind, kind_reason=source.kind_reason)
     for f in source.damage:
-        report.add(f)
+        report._add(f)
     out(render_text(Report([report])))
     out(f"fix wrote nothing: {file} is damaged in a way only you can repair safely (see above); "
         "repair it, then run fix again")

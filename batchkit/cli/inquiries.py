@@ -13,18 +13,14 @@ from typing import Any
 
 import click
 
-from batchkit.cli.actions import api_options
-from batchkit.cli.base import SHEET_HELP, Command
+from batchkit.cli.base import SANDBOX_NOTE, SHEET_HELP, Command, api_flags, api_options, examples, output_option
+from batchkit.cli.inquiry_commands import PULLED, RESOLUTIONS, pull, resolve
 
 # ------------------------------------------------------------------ what the inquiries commands share
 
 FORCE = click.option("--force", is_flag=True, help="Overwrite output files that exist.")
-
-
-def api_flags(params: dict[str, Any]) -> dict[str, Any]:
-    """The API flags of api_options (taken out of `params`), as api_settings() reads them."""
-    return {"url": params.pop("api_url", None), "account_sid": params.pop("account_sid", None),
-            "campaign_id": params.pop("campaign_id", None), "state_dir": params.pop("state_dir", None)}
+MATCH = (f"batchkit inquiries match {PULLED} --orders samples/shopify/orders_export.csv "
+         f"--config samples/shopify/batchkit.toml -o {RESOLUTIONS}")
 
 
 def warn(text: str) -> None:
@@ -33,12 +29,14 @@ def warn(text: str) -> None:
     click.echo(f"batchkit: warning: {printable(text)}", err=True)
 
 
-def inquiry_command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
-    """A subcommand of `inquiries` with batchkit's error handling (one line, exit 2)."""
-    return inquiries.command(name, cls=Command)
+def inquiry_command(name: str, epilog: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand of `inquiries` with batchkit's error handling (one line, exit 2) and its examples."""
+    return inquiries.command(name, cls=Command, epilog=epilog)
 
 
-@click.group("inquiries")
+@click.group("inquiries", epilog=examples(
+    f"batchkit inquiries pull -o {PULLED}", MATCH,
+    f"batchkit inquiries resolve {RESOLUTIONS} --config samples/shopify/batchkit.toml --dry-run", note=SANDBOX_NOTE))
 def inquiries() -> None:
     """Partners' action inquiries: decided from the brand's own records and the mirror."""
 
@@ -46,15 +44,17 @@ def inquiries() -> None:
 # ------------------------------------------------------------------ match
 
 
-@inquiry_command("match")
+@inquiry_command("match", examples(MATCH, f"{MATCH} --review review.xlsx --force",
+                                   note="INQUIRIES: a file of `batchkit inquiries pull`; the mirror of `batchkit "
+                                   "actions sync`, when there is one, is read too"))
 @click.argument("inquiries_path", metavar="INQUIRIES", type=click.Path(path_type=Path))
 @click.option("--orders", "export", required=True, type=click.Path(path_type=Path), metavar="EXPORT",
               help="The brand's own records: an orders or returns export (CSV/XLSX).")
 @click.option("--preset", type=click.Choice(["returns", "shopify", "woocommerce", "bigcommerce", "magento", "stripe",
                                             "orders"]),
               help="The export's format (default: [build] preset; orders = mapped by [inquiries.columns]).")
-@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path), metavar="RESOLUTIONS.csv",
-              help="The web app's bulk-resolution CSV to write.")
+@output_option("out", "The web app's bulk-resolution CSV to write.", old="--out", required=True,
+               type=click.Path(path_type=Path), metavar="RESOLUTIONS.csv")
 @click.option("--review", type=click.Path(path_type=Path), metavar="REVIEW.xlsx",
               help="Also write a workbook for a person: the proposals, the evidence, drop-down lists.")
 @click.option("--sheet", help=SHEET_HELP + " (of the export)")
@@ -82,12 +82,5 @@ def match(inquiries_path: Path, export: Path, preset: str | None, out: Path, rev
     click.echo(outcome.summary.line(), err=True)
 
 
-def _register() -> None:
-    """pull and resolve live in cli/inquiry_commands.py."""
-    from batchkit.cli.inquiry_commands import pull, resolve
-
-    inquiries.add_command(pull)
-    inquiries.add_command(resolve)
-
-
-_register()
+inquiries.add_command(pull)  # pull and resolve live in cli/inquiry_commands.py
+inquiries.add_command(resolve)

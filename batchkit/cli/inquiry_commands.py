@@ -12,9 +12,12 @@ from typing import Any
 
 import click
 
-from batchkit.cli.actions import api_options, load_api_settings, parse_date
-from batchkit.cli.base import Command, out, told_failures
+from batchkit.cli.base import (SANDBOX_NOTE, Command, api_flags, api_options, examples, load_api_settings, out,
+                               output_option, parse_date, told_failures)
 from batchkit.render.escape import printable
+
+PULLED = "inquiries.csv"  # the examples' inquiry files: never beside the batch files of out/, which deliver takes
+RESOLUTIONS = "resolutions.csv"
 
 
 def _say(text: str) -> None:
@@ -22,12 +25,14 @@ def _say(text: str) -> None:
     click.echo(f"batchkit: {printable(text)}", err=True)
 
 
-@click.command("pull", cls=Command)
+@click.command("pull", cls=Command, epilog=examples(
+    f"batchkit inquiries pull -o {PULLED}", "batchkit inquiries pull --status all --since 2026-01-01 "
+    "-o all-inquiries.xlsx", note=SANDBOX_NOTE))
 @click.option("--status", default="UNRESOLVED", show_default=True,
               help="ResolutionStatus to pull (UNRESOLVED, VALID, DECLINED, INCOMPLETE; 'all' for every one).")
 @click.option("--since", metavar="DATE", help="Only inquiries created or changed at or after DATE.")
-@click.option("-o", "--output", "target", required=True, type=click.Path(path_type=Path),
-              help="The file to write: .csv or .xlsx (every field as text).")
+@output_option("target", "The file to write: .csv or .xlsx (every field as text).", required=True,
+               type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @api_options
 def pull(status: str, since: str | None, target: Path, force: bool, **params: Any) -> None:
@@ -41,7 +46,10 @@ def pull(status: str, since: str | None, target: Path, force: bool, **params: An
     out(printable(f"pulled {got.inquiries:,} inquiries ({told}) -> {got.path} ({got.requests} request(s))"))
 
 
-@click.command("resolve", cls=Command)
+@click.command("resolve", cls=Command, epilog=examples(
+    f"batchkit inquiries resolve {RESOLUTIONS} --config samples/shopify/batchkit.toml --dry-run",
+    f"batchkit inquiries resolve {RESOLUTIONS} --config samples/shopify/batchkit.toml",
+    f"batchkit inquiries resolve {RESOLUTIONS} --to outbox/inquiries", note=SANDBOX_NOTE))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--to", "to", default="api", show_default=True, metavar="DEST",
               help="api (one PUT /ActionInquiries per inquiry), or a folder / sftp://... for the bulk-upload CSV.")
@@ -66,12 +74,10 @@ def resolve(file: Path, to: str, dry_run: bool, resend_unknown: bool, approvals:
 
     if approvals is not None:
         require_suffix(approvals, ".csv", "--approvals")
-    config = load_config(params.get("config_path"))
-    state_dir = params.get("state_dir")
-    api_flags = {"url": params.get("api_url"), "account_sid": params.get("account_sid"),
-                 "campaign_id": params.get("campaign_id")}
+    config = load_config(params.pop("config_path", None))
+    account = api_flags(params)
     delivery = resolve_settings(config, {"to": to, "key_file": key_file, "known_hosts": known_hosts,
-                                         "state_dir": state_dir}, os.environ, api_flags)
+                                         "state_dir": account.pop("state_dir")}, os.environ, account)
     dest = destination_of(delivery)
     ledger = Ledger(delivery.state_dir)
     try:

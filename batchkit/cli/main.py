@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from batchkit.cli.actions import actions
+from batchkit.cli.base import examples
 from batchkit.cli.build import build
 from batchkit.cli.deliver import deliver
 from batchkit.cli.fix import fix
@@ -24,7 +25,15 @@ from batchkit.cli.validate import validate
 from batchkit.core.version import VERSION
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXAMPLES = examples(
+    "batchkit build samples/returns/returns_export.csv --config samples/returns/batchkit.toml -o out/",
+    "batchkit validate out/*.csv",
+    "batchkit deliver out/*.csv --to outbox",
+    note="each command's --help ends with its own examples",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
 @click.version_option(VERSION, prog_name="batchkit")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def main(debug: bool) -> None:

@@ -15,12 +15,15 @@ from typing import Any
 
 import click
 
-from batchkit.cli.actions import api_options, parse_date
-from batchkit.cli.base import Command, out
+from batchkit.cli.base import SANDBOX_NOTE, Command, api_flags, api_options, examples, out, parse_date
 from batchkit.cli.validate import FORMATS, _emit
 
+EXAMPLES = examples("batchkit results", "batchkit results --wait 30 --report results.xlsx",
+                    "batchkit results samples/batch/acme_order-reversals_2026-11-22.csv --format json",
+                    note=SANDBOX_NOTE)
 
-@click.command("results", cls=Command)
+
+@click.command("results", cls=Command, epilog=EXAMPLES)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--since", metavar="DATE", help="Only deliveries made at or after DATE (default: all in the ledger).")
 @click.option("--wait", type=click.FloatRange(0, 86400), default=None, metavar="SECONDS",
@@ -48,17 +51,15 @@ def results(files: tuple[Path, ...], since: str | None, wait: float | None, budg
     if report_path is not None:
         require_suffix(report_path, ".xlsx", "--report")
     config = load_config(params.pop("config_path", None))
-    state_dir = params.pop("state_dir", None)
-    flags = {"url": params.pop("api_url", None), "account_sid": params.pop("account_sid", None),
-             "campaign_id": params.pop("campaign_id", None), "state_dir": state_dir}
+    flags = api_flags(params)
     got = results_for(config, list(files), since=parse_date(since, "--since"), wait=wait, budget=budget,
-                      state_dir=state_dir,
+                      state_dir=flags["state_dir"],
                       api_flags=flags, max_samples=0 if report_path else max_samples,
                       notify=_say)
     if report_path is not None:
         _write_report(got, report_path, force)
         for fr in got.report.files:
-            fr.cap(max_samples)
+            fr._cap(max_samples)
     _show(got, fmt, fail_on)
     sys.exit(got.exit_code(fail_on))
 

@@ -6,11 +6,14 @@ import sys
 
 import click
 
-from batchkit.cli.base import Command, out
+from batchkit.cli.base import Command, examples, out
 from batchkit.render.escape import printable
 
+EXAMPLES = examples("batchkit run --config samples/run/batchkit.toml --dry-run",
+                    "batchkit run --config samples/run/batchkit.toml")
 
-@click.command("run", cls=Command)
+
+@click.command("run", cls=Command, epilog=EXAMPLES)
 @click.option("--config", "config_path", required=True, type=click.Path(path_type=str), help="The job's batchkit.toml.")
 @click.option("--dry-run", is_flag=True, help="Build and validate, show what would be delivered; send and archive nothing.")
 def run_command(config_path: str, dry_run: bool) -> None:

@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import secrets
+import shlex
 import signal
 import sys
 import time
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from batchkit.cli.base import Command, out
+from batchkit.cli.base import Command, examples, out
 from batchkit.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -32,7 +33,12 @@ def parse_rate(text: str) -> tuple[int, float]:
     return int(match.group(1)), float(match.group(2))
 
 
-@click.command(cls=Command)
+EXAMPLES = examples("batchkit sandbox", "batchkit sandbox --port 0 --drop out/sandbox-drop --process-seconds 1",
+                    note="then, in another shell, paste the export lines it prints, e.g. for batchkit validate "
+                    "samples/batch/*.csv --preflight")
+
+
+@click.command(cls=Command, epilog=EXAMPLES)
 @click.option("--port", type=click.IntRange(0, 65535), default=8089, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False),
@@ -69,12 +75,22 @@ def sandbox(port: int, data: Path | None, rate: str, generate: int, process_seco
     watching = "" if drop is None else (f"; watching {drop} for batch files, ErrorDetails Line 1 = "
                                         f"{'the header' if line_counts_header else 'the first record'}")
     out(f"sandbox: {url} (account {account.sid}, campaign {account.campaign_id}, {len(box.store)} actions, "
-        f"{len(box.inquiries)} inquiries{watching}); "
-        f"export BATCHKIT_API_URL={url} IMPACT_ACCOUNT_SID={account.sid}")
-    if made_up:
-        out(f"export IMPACT_AUTH_TOKEN={token}")
+        f"{len(box.inquiries)} inquiries{watching}); to use it, paste into your shell:")
+    for line in export_lines(url, account.sid, account.campaign_id, token if made_up else None):
+        out(line)
     sys.stdout.flush()
     _serve(box)
+
+
+def export_lines(url: str, sid: str, campaign_id: str, made_up_token: str | None) -> list[str]:
+    """The shell lines that point batchkit at the sandbox: everything `batchkit validate --preflight FILE` needs.
+    The token is printed only when the sandbox made it up: one given in IMPACT_AUTH_TOKEN is already the shell's,
+    and batchkit never prints a token it was given."""
+    lines = [(f"export BATCHKIT_API_URL={shlex.quote(url)} IMPACT_ACCOUNT_SID={shlex.quote(sid)} "
+              f"BATCHKIT_CAMPAIGN_ID={shlex.quote(campaign_id)}")]
+    if made_up_token is not None:
+        lines.append(f"export IMPACT_AUTH_TOKEN={shlex.quote(made_up_token)}")
+    return lines
 
 
 def _make_drop(folder: Path) -> None:

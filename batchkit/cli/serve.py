@@ -10,15 +10,17 @@ import sys
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, INTERRUPTED_EXIT, Command, out
+from batchkit.cli.base import INTERRUPTED_EXIT, Command, config_option, examples, out, state_dir_option
+
+EXAMPLES = examples("batchkit serve --open", "batchkit serve --port 8765 --config samples/shopify/batchkit.toml")
 
 
-@click.command("serve", cls=Command)
+@click.command("serve", cls=Command, epilog=EXAMPLES)
 @click.option("--port", type=int, help="The port on 127.0.0.1 (default 8765; 0 = any free one) [env "
                                        "BATCHKIT_SERVE_PORT; [serve] port].")
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the default browser.")
-@click.option("--state-dir", metavar="DIR", help="The state folder [env BATCHKIT_STATE_DIR].")
-@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@state_dir_option
+@config_option
 @click.pass_context
 def serve(ctx: click.Context, port: int | None, open_browser: bool, state_dir: str | None,
           config_path: str | None) -> None:

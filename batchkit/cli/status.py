@@ -12,18 +12,20 @@ import sys
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, Command, out
+from batchkit.cli.base import Command, config_option, examples, out, state_dir_option
+
+EXAMPLES = examples("batchkit status", "batchkit status --all --format json")
 
 
-@click.command("status", cls=Command)
+@click.command("status", cls=Command, epilog=EXAMPLES)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="List every file delivery (default: the last 20).")
 @click.option("--applied", "applied", multiple=True, type=int, metavar="ID",
               help="You checked unknown write #ID on impact.com and it is there: record it applied (repeatable).")
 @click.option("--dismiss", "dismiss", multiple=True, type=int, metavar="ID",
               help="Refused write #ID will not be sent: stop listing it (repeatable).")
-@click.option("--state-dir", metavar="DIR", help="The state folder [env BATCHKIT_STATE_DIR].")
-@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@state_dir_option
+@config_option
 def status(fmt: str, show_all: bool, applied: tuple[int, ...], dismiss: tuple[int, ...], state_dir: str | None,
            config_path: str | None) -> None:
     """What was sent, queued, applied, refused or is unknown; what needs a person."""

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import click
 
-from batchkit.cli.base import Command, out
+from batchkit.cli.base import Command, examples, out, output_option
 from batchkit.core.kinds import KIND_IDS
 
+EXAMPLES = examples("batchkit template order-reversal",
+                    "batchkit template item-modification -o acme_item-modifications.csv")
 
-@click.command(cls=Command)
+
+@click.command(cls=Command, epilog=EXAMPLES)
 @click.argument("kind", type=click.Choice(KIND_IDS))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
+@output_option("output", "Write to this file (default: stdout).", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 def template(kind: str, output: Path | None, force: bool) -> None:
     """Write impact.com's template for KIND (header and example rows that validate clean)."""

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Callable
 
 import click
 
-from batchkit.cli.base import CONFIG_HELP, SHEET_HELP, Command, out
+from batchkit.cli.base import (SHEET_HELP, Command, account_options, api_flags, config_option, examples, out,
+                               state_dir_option)
 from batchkit.core.kinds import KIND_IDS
 
 if TYPE_CHECKING:
@@ -17,16 +18,22 @@ if TYPE_CHECKING:
     from batchkit.core.findings import Report
 
 FORMATS = ["text", "json", "github", "junit", "sarif"]
+EXAMPLES = examples(
+    "batchkit validate samples/batch/*.csv",
+    "batchkit validate samples/broken/acme_order-modifications_broken.csv --max-samples 3 --report issues.xlsx",
+    "batchkit validate samples/batch/*.csv --preflight",
+    note="--preflight talks to the API: try it against `batchkit sandbox`, with the export lines it prints",
+)
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
     return [c for v in values for c in v.split(",") if c.strip()]
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, epilog=EXAMPLES)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--kind", type=click.Choice(KIND_IDS), help="The kind of every file (default: from the name or columns).")
-@click.option("--config", "config_path", type=click.Path(path_type=str), help=CONFIG_HELP)
+@config_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: text; github when GITHUB_ACTIONS=true).")
 @click.option("--max-samples", type=click.IntRange(min=0), default=None, help="Findings listed per code (0 = all; default 10).")
@@ -41,11 +48,15 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--preflight", is_flag=True, help="Also check every record against the account's live actions "
               "(the mirror, brought up to date first; BK701-BK710).")
 @click.option("--offline", is_flag=True, help="With --preflight: the mirror as it is, no request to the API.")
+@account_options
+@state_dir_option
 def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, fmt: str | None,
              max_samples: int | None, sheet: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
              fail_on: str | None, exit_zero: bool, report_path: Path | None, issues_csv: Path | None, force: bool,
-             preflight: bool, offline: bool) -> None:
-    """Check batch files before upload; several files are checked as one batch."""
+             preflight: bool, offline: bool, **account: str | None) -> None:
+    """Check batch files before upload; several files are checked as one batch.
+
+    --api-url, --account-sid, --campaign-id and --state-dir name the account and the mirror of --preflight."""
     from batchkit.core.codes import code_filter, unknown_codes
     from batchkit.core.config import load_config
     from batchkit.validation.engine import validate_paths
@@ -57,29 +68,40 @@ def validate(files: tuple[str, ...], kind: str | None, config_path: str | None, 
     if bad:
         raise click.BadParameter(f"no rule code matches {', '.join(bad)}", param_hint="--select/--ignore")
     samples = 0 if (report_path or issues_csv) else max_samples
-    if offline and not preflight:
-        raise click.BadParameter("--offline goes with --preflight", param_hint="--offline")
+    _check_preflight_flags(preflight, offline, account)
     if preflight:
-        report = _preflight(list(files), config, kind, sheet, samples, offline)
+        report = _preflight(list(files), config, kind, sheet, samples, offline, account)
     else:
         report = validate_paths(list(files), config, kind=kind, sheet=sheet, max_samples=samples)
     wanted = code_filter(chosen, dropped)
     for fr in report.files:
-        fr.keep_only(wanted)
+        fr._keep_only(wanted)
     _write_reports(report, report_path, issues_csv, sheet, force)
     if samples != max_samples:
         for fr in report.files:
-            fr.cap(config.max_samples if max_samples is None else max_samples)
+            fr._cap(config.max_samples if max_samples is None else max_samples)
     _emit(report, fmt, fail_on or config.fail_on)
     failed = report.errors > 0 or ((fail_on or config.fail_on) == "warning" and report.warnings > 0)
     sys.exit(0 if exit_zero or not failed else 1)
 
 
-def _preflight(files: list[str], config: Config, kind: str | None, sheet: str | None, samples: int | None,
-               offline: bool) -> Report:
-    from batchkit.preflight import describe, preflight_paths, settings_for
+def _check_preflight_flags(preflight: bool, offline: bool, account: dict[str, str | None]) -> None:
+    """--offline and the account's flags go with --preflight: given without it, they would do nothing."""
+    given = ["--offline"] * offline + [f"--{name.replace('_', '-')}" for name, value in account.items()
+                                        if value is not None]
+    if given and not preflight:
+        raise click.BadParameter(f"{given[0]} goes with --preflight", param_hint=given[0])
 
-    settings = settings_for(config)
+
+def _preflight(files: list[str], config: Config, kind: str | None, sheet: str | None, samples: int | None,
+               offline: bool, account: dict[str, str | None]) -> Report:
+    """Validate, then check against the account (flags > IMPACT_* / BATCHKIT_* variables > [api]; a campaign
+    needed)."""
+    from batchkit.api.settings import api_settings
+    from batchkit.preflight import describe, preflight_paths
+
+    settings = api_settings(config, api_flags(dict(account)), os.environ)
+    settings.need_campaign()
     report, summary = preflight_paths(files, config, settings, kind=kind, sheet=sheet, max_samples=samples,
                                       offline=offline,
                                       notify=lambda text: click.echo(f"batchkit: {text}", err=True))

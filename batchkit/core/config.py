@@ -74,7 +74,13 @@ _OWN = (declare(Section("reasons", {"codes": _STRINGS, "custom": _STRINGS})),
 
 @dataclass(frozen=True)
 class Config:
-    """The validated configuration."""
+    """The validated configuration: batchkit.toml's settings checked and merged with the defaults.
+
+    Example::
+
+        config = batchkit.load_config("samples/returns/batchkit.toml")
+        report = batchkit.validate("samples/batch/acme_order-reversals_2026-11-22.csv", config)
+    """
 
     reason_codes: frozenset[str]
     custom_codes: frozenset[str]
@@ -89,21 +95,41 @@ class Config:
 
     @property
     def accepted_reasons(self) -> frozenset[str]:
-        """Default codes plus the configured custom disposition codes."""
+        """Default codes plus the configured custom disposition codes.
+
+        Example::
+
+            print("ITEM_RETURNED" in batchkit.load_config(None).accepted_reasons)
+        """
         return self.reason_codes | self.custom_codes
 
     @property
     def where(self) -> str:
-        """The file's name for messages (batchkit.toml when there is no file)."""
+        """The file's name for messages (batchkit.toml when there is no file).
+
+        Example::
+
+            print(batchkit.load_config("samples/returns/batchkit.toml").where)
+        """
         return self.source or DEFAULT_NAME
 
     @property
     def base(self) -> Path:
-        """The folder that relative paths in the file are relative to (the file's own folder)."""
+        """The folder that relative paths in the file are relative to (the file's own folder).
+
+        Example::
+
+            print(batchkit.load_config("samples/returns/batchkit.toml").base)  # samples/returns
+        """
         return Path(self.source).parent if self.source else Path(".")
 
     def table(self, name: str) -> dict[str, Any]:
-        """The [name] table of the user's file ({} when absent), checked against its declared keys."""
+        """The [name] table of the user's file ({} when absent), checked against its declared keys.
+
+        Example::
+
+            print(batchkit.load_config("samples/returns/batchkit.toml").table("build"))
+        """
         return SECTIONS[name].check(self.sections.get(name, {}), self.where)
 
 

@@ -73,7 +73,14 @@ def _iso(moment: datetime | None) -> str | None:
 class Radar:
     """The radar over every correction: buckets (BUCKETS order, each a Total of what is at stake), at stake per
     currency (not yet locked), per partner, the lost column per month (LockingDate's month, account time), the
-    count per state; `corrections()` lists the corrections in deadline order."""
+    count per state; `corrections()` lists the corrections in deadline order.
+
+    Example::
+
+        radar = batchkit.radar(["samples/batch/acme_order-reversals_2026-11-22.csv"], offline=True)
+        for bucket, total in radar.buckets.items():
+            print(radar.label(bucket), total.count)
+    """
 
     now: datetime
     days: int
@@ -93,6 +100,12 @@ class Radar:
     currency_names: list[str] = field(default_factory=list, repr=False)
 
     def label(self, bucket: str) -> str:
+        """A bucket's name for people ("locks within 24 h", ...).
+
+        Example::
+
+            print(batchkit.radar(offline=True).label("days"))
+        """
         return LABELS[bucket].format(days=self.days)
 
     def _rows(self) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +119,14 @@ class Radar:
         return which[order], rec[order]
 
     def corrections(self, limit: int | None = None, at_risk: bool = False) -> list[Correction]:
-        """The corrections in deadline order (`at_risk`: only those whose commission is still at stake)."""
+        """The corrections in deadline order (`at_risk`: only those whose commission is still at stake).
+
+        Example::
+
+            radar = batchkit.radar(["samples/batch/acme_order-reversals_2026-11-22.csv"], offline=True)
+            for c in radar.corrections(limit=5):
+                print(c.action_id, c.locking_date, c.commission, c.state)
+        """
         found: list[Correction] = []
         time.tzset()  # the user's zone (TZ) as it is now
         which, rec = self._rows()
@@ -119,7 +139,12 @@ class Radar:
         return found
 
     def within(self, days: float) -> Total:
-        """What is at stake in corrections whose action locks within `days` (not locked yet)."""
+        """What is at stake in corrections whose action locks within `days` (not locked yet).
+
+        Example::
+
+            print(batchkit.radar(offline=True).within(3).as_dict())
+        """
         if not self.blocks:
             return Total()
         bound = self.now.timestamp() + days * 86_400.0
@@ -132,11 +157,22 @@ class Radar:
         return found.get("", Total())
 
     def unsent_within(self, days: float) -> int:
-        """Corrections not sent (to send, refused, unknown) whose action locks within `days`."""
+        """Corrections not sent (to send, refused, unknown) whose action locks within `days`.
+
+        Example::
+
+            print(batchkit.radar(offline=True).unsent_within(1))
+        """
         return sum(int((np.isin(b.state, UNSENT) & ~b.locked & (b.lock_ts - self.now.timestamp() <= days * 86_400.0))
                        .sum()) for b in self.blocks)
 
     def as_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """The JSON document of `batchkit radar --format json` (every correction, or the first `limit`).
+
+        Example::
+
+            print(json.dumps(batchkit.radar(offline=True).as_dict(limit=20)))
+        """
         return {"now": self.now.isoformat(), "days": self.days, "account": self.account, "campaign": self.campaign,
                 "mirror_at": _iso(self.mirror_at), "requests": self.requests, "count": self.count,
                 "buckets": [{"bucket": k, "label": self.label(k), **t.as_dict()} for k, t in self.buckets.items()],

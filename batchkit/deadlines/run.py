@@ -163,11 +163,13 @@ def _commission(source: Source, found: np.ndarray, facts: Matched, items: ItemSo
 
 def radar_paths(config: Config, paths: Sequence[str] = (), *, preset: str | None = None, days: int | None = None,
                 offline: bool = False, state_dir: str | None = None, now: datetime | None = None,
-                env: Mapping[str, str] = os.environ, notify: Callable[[str], None] | None = None) -> Radar:
-    """The radar for the command line and the library: the account from IMPACT_* / BATCHKIT_* variables, then
-    [api] (a campaign needed); with `preset`, every path is an export built in memory, else a batch file (one whose
-    kind cannot be told is built as an export, with [build]'s preset or the one its header names)."""
-    settings = api_settings(config, {"state_dir": state_dir} if state_dir else {}, env)
+                env: Mapping[str, str] = os.environ, notify: Callable[[str], None] | None = None,
+                api_flags: Mapping[str, str | None] | None = None) -> Radar:
+    """The radar for the command line and the library: the account from `api_flags` (the command's --api-url,
+    --account-sid, --campaign-id, as api_settings() reads them), IMPACT_* / BATCHKIT_* variables, then [api] (a
+    campaign needed); with `preset`, every path is an export built in memory, else a batch file (one whose kind cannot
+    be told is built as an export, with [build]'s preset or the one its header names)."""
+    settings = api_settings(config, {**(api_flags or {}), **({"state_dir": state_dir} if state_dir else {})}, env)
     settings.need_campaign()
     files, exports = ([], list(paths)) if preset else (list(paths), [])
     return radar_for(config, settings, paths=files, exports=exports, preset=preset, days=days, offline=offline,

@@ -76,8 +76,8 @@ def refuse_repeats(fp: FilePlan, k: Known, destination: str) -> bool:
                if not (e.channel == "drop" and e.sha256 == fp.item.sha256 and e.destination == destination)]
     for p, e in repeats:
         how = "its outcome is still unknown" if e.state in ("unknown", "sending") else f"it was {e.state}"
-        fp.report.add(finding("BK804", f"this change to {p.names()} was sent on {e.sent_at} ({_via(e)}) and {how}: "
-                              "remove the row, or deliver with --resend to send it again", row=p.row, line=p.line))
+        fp.report._add(finding("BK804", f"this change to {p.names()} was sent on {e.sent_at} ({_via(e)}) and {how}: "
+                               "remove the row, or deliver with --resend to send it again", row=p.row, line=p.line))
     return bool(repeats)
 
 

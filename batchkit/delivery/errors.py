@@ -33,7 +33,15 @@ __all__ = ["ArchiveError", "AuthError", "DeliveryError", "DropFull", "HostKeyErr
 
 
 class InvalidFiles(BatchkitError):
-    """Validation found errors: nothing was sent."""
+    """Validation found errors: nothing was sent (`report` holds the findings; exit 1).
+
+    Example::
+
+        try:
+            batchkit.deliver("samples/broken/acme_order-modifications_broken.csv", to="outbox")
+        except batchkit.InvalidFiles as exc:
+            print(exc, exc.report.errors)
+    """
 
     exit_code = 1
 
@@ -49,7 +57,17 @@ class ArchiveError(BatchkitError):
 
 
 class DeliveryError(BatchkitError):
-    """A delivery failed; nothing was sent twice and it is safe to run again."""
+    """A delivery failed; nothing was sent twice and it is safe to run again (`results`: what happened to each
+    file before it failed; exit 3).
+
+    Example::
+
+        try:
+            batchkit.deliver("samples/batch/acme_order-reversals_2026-11-22.csv",
+                             to="samples/batch/acme_order-reversals_2026-11-22.csv")  # a file, not a folder
+        except batchkit.DeliveryError as exc:
+            print(exc, [r.describe() for r in exc.results])
+    """
 
     exit_code = 3
     attempts = 0
@@ -93,7 +111,15 @@ class UncertainDelivery(PermanentError):
 
 class RefusedWrites(DeliveryError):
     """impact.com refused records (400, 404, 409, 422): nothing of them was applied; they are reported on every run
-    until their row changes (exit 1: the data needs a person, like a file with errors)."""
+    until their row changes (exit 1: the data needs a person, like a file with errors).
+
+    Example::
+
+        try:
+            batchkit.deliver("samples/batch/acme_order-reversals_2026-11-22.csv", to="api", dry_run=True)
+        except batchkit.RefusedWrites as exc:
+            print(exc, [r.describe() for r in exc.results])
+    """
 
     exit_code = 1
 

@@ -94,8 +94,8 @@ def plan_file(fr: FileReport, frames: Frames, kind: Kind, strict: bool = True) -
     record, locate = frames.record, frames.locate_record
     if kind.id == "reset":
         if strict:
-            fr.add(finding("BK803", "reset files cannot go through the API (it has no reset request): deliver this "
-                           "file to the drop (--to DIR or sftp://...)", row=1, line=1))
+            fr._add(finding("BK803", "reset files cannot go through the API (it has no reset request): deliver this "
+                            "file to the drop (--to DIR or sftp://...)", row=1, line=1))
             return []
         return [Planned(*_where(locate, i), "RESET", _identity(r) | {"Reason": r.get("Reason", "")})
                 for i, r in enumerate(_rows(record))]
@@ -120,9 +120,9 @@ def _modifications(fr: FileReport, record: pd.DataFrame, locate: Locate, strict:
             plans.append(_modification(i, r, locate))
         elif strict:
             row, line, column = locate(i, "Reason")
-            fr.add(finding("BK803", "an approval (Reason APPROVED) has no API request documented: deliver this file to "
-                           "the drop, which approves open-ended actions", row=row, line=line, column=column,
-                           value="APPROVED"))
+            fr._add(finding("BK803", "an approval (Reason APPROVED) has no API request documented: deliver this file "
+                            "to the drop, which approves open-ended actions", row=row, line=line, column=column,
+                            value="APPROVED"))
         else:
             plans.append(Planned(*_where(locate, i), "PUT", _identity(r) | {"Reason": "APPROVED"}))
     return plans
@@ -172,10 +172,10 @@ def _reversal(fr: FileReport, i: int, r: dict[str, str], locate: Locate, strict:
     reason = r.get("Reason", "")
     if strict and reason not in DISPOSITION_CODES:
         row, line, column = locate(i, "Reason")
-        fr.add(finding("BK803", f"Reason {reason!r} is not one of the API's disposition codes, which a reversal "
-                       f"through the API needs ({', '.join(DISPOSITION_CODES)}): use one of them, or deliver this "
-                       "file to the drop, which takes the batch reasons", row=row, line=line, column=column,
-                       value=reason))
+        fr._add(finding("BK803", f"Reason {reason!r} is not one of the API's disposition codes, which a reversal "
+                        f"through the API needs ({', '.join(DISPOSITION_CODES)}): use one of them, or deliver this "
+                        "file to the drop, which takes the batch reasons", row=row, line=line, column=column,
+                        value=reason))
         return None
     return Planned(*_where(locate, i), "DELETE", {**_identity(r), "DispositionCode": reason}, Expect(reversed=True))
 
@@ -195,9 +195,9 @@ def _items(fr: FileReport, kind: Kind, record: pd.DataFrame, items: pd.DataFrame
             reasons = ["|".join(reasons)]
         if len(reasons) > 1:
             row, line, column = locate(i, "Reason")
-            fr.add(finding("BK803", f"the item groups of this row give different Reasons ({', '.join(reasons)}); an "
-                           "API request takes one Reason for all its items: split the row, use one Reason, or "
-                           "deliver this file to the drop", row=row, line=line, column=column, value=reasons[1]))
+            fr._add(finding("BK803", f"the item groups of this row give different Reasons ({', '.join(reasons)}); an "
+                            "API request takes one Reason for all its items: split the row, use one Reason, or "
+                            "deliver this file to the drop", row=row, line=line, column=column, value=reasons[1]))
             continue
         plans.append(_item_request(i, r, mine, reasons[0] if reasons else "", kind, locate))
     return plans

@@ -36,7 +36,14 @@ def sha256_file(path: Path) -> tuple[str, int]:
 
 @dataclass
 class DeliveryResult:
-    """What happened to one file."""
+    """What happened to one file: `outcome` (delivered, skipped, refused, would-send, would-skip, would-fail,
+    uncertain, failed, not-attempted), where it went, its size and SHA-256, and the ledger's entry.
+
+    Example::
+
+        for result in batchkit.deliver("samples/batch/acme_order-reversals_2026-11-22.csv", to="outbox"):
+            print(result.outcome, result.destination, result.sha256)
+    """
 
     path: Path
     name: str
@@ -54,7 +61,13 @@ class DeliveryResult:
     records: int = 0  # through the API: how many records the file has (0 for a file delivery)
 
     def describe(self) -> str:
-        """One line for people (control characters of a file name written as \\xNN)."""
+        """One line for people (control characters of a file name written as \\xNN).
+
+        Example::
+
+            for result in batchkit.deliver("samples/batch/acme_order-reversals_2026-11-22.csv", to="outbox"):
+                print(result.describe())
+        """
         if self.outcome in ("skipped", "would-skip") and self.entry is None and self.note and not self.records:
             verb = "skipped" if self.outcome == "skipped" else "would be skipped"  # its records went another way
             return printable(f"{self.name}: {self.note}, {verb} ({self.destination}; --resend sends it again)")

@@ -108,8 +108,8 @@ def _destination(to: Picked, base: Path) -> str:
 
 def _check_sftp_settings(s: DeliverySettings) -> None:
     if s.known_hosts is None:
-        raise ConfigError("an sftp:// destination needs --known-hosts FILE pinning the server's host key "
-                          "(get it with `ssh-keyscan -p PORT HOST`, then confirm the fingerprint with the partner)")
+        raise ConfigError("an sftp:// destination needs --known-hosts FILE (known_hosts= from Python) pinning the "
+                          "server's host key (get it with `ssh-keyscan -p PORT HOST`, then confirm the fingerprint with the partner)")
     problem = file_problem(s.known_hosts)
     if problem:
         raise ConfigError(f"known_hosts file {s.known_hosts}: {problem}")
@@ -126,7 +126,8 @@ def _check_sftp_settings(s: DeliverySettings) -> None:
             raise ConfigError(f"{s.known_hosts} line {number}: @cert-authority/@revoked lines are not supported; "
                               "pin the partner's key in a dedicated file of plain `[host]:port type key` lines")
     if s.key_file is None and not s.password:
-        raise ConfigError("an sftp:// destination needs --key-file (or BATCHKIT_SFTP_PASSWORD in the environment)")
+        raise ConfigError("an sftp:// destination needs --key-file (key_file= from Python; or BATCHKIT_SFTP_PASSWORD "
+                          "in the environment)")
     problem = file_problem(s.key_file) if s.key_file is not None else None
     if problem:
         raise ConfigError(f"key file {s.key_file}: {problem}")

@@ -8,4 +8,5 @@ from batchkit.core.config import Key, Section, declare
 SECTION = declare(Section("run", {"inputs": Key((list,), "a list of globs"), "archive": Key((str,), "a path"),
                                   "preflight": Key((bool,), "true or false"),
                                   "results": Key((bool,), "true or false"),
-                                  "fail_on_rejected": Key((bool,), "true or false")}))
+                                  "fail_on_rejected": Key((bool,), "true or false"),
+                                  "require_input": Key((bool,), "true or false")}))

@@ -4,17 +4,23 @@ either finds errors (README "Preflight")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from batchkit.api.settings import api_settings
 from batchkit.core.config import Config
-from batchkit.preflight import describe, preflight, settings_for
+from batchkit.preflight import describe, preflight
 from batchkit.validation.engine import Validated
 
 
-def preflight_validated(config: Config, say: Callable[[str], None]) -> Callable[[list[Validated]], None]:
+def preflight_validated(config: Config, say: Callable[[str], None],
+                        flags: Mapping[str, Any] | None = None) -> Callable[[list[Validated]], None]:
     """A `check=` for every delivery (delivery/prepare.py): preflight of files already validated (findings added
-    to their reports)."""
-    settings = settings_for(config)
+    to their reports). The account: `flags` (deliver's --api-url, --account-sid, --campaign-id, --state-dir, as
+    api_settings() reads them), then IMPACT_* / BATCHKIT_* variables, then [api]; a campaign is needed."""
+    settings = api_settings(config, flags or {}, os.environ)
+    settings.need_campaign()
 
     def check(kept: list[Validated]) -> None:
         say(describe(preflight(kept, settings, notify=say), settings))

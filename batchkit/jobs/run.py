@@ -94,6 +94,27 @@ def matching_inputs(patterns: tuple[str, ...]) -> list[Path]:
     return sorted(found)
 
 
+def unmatched_inputs(patterns: tuple[str, ...]) -> list[str]:
+    """The globs that match no file: an export feed that stopped (or a typo in [run] inputs)."""
+    return [pattern for pattern in patterns if not any(os.path.isfile(p) for p in glob.glob(pattern))]
+
+
+def _inputs_found(summary: RunSummary, patterns: tuple[str, ...], required: bool, say: Callable[[str], None]) -> bool:
+    """True when there is an export to build. One line per [run] inputs glob that matches no file; with `[run]
+    require_input = true` such a glob stops the run before anything is built (exit 1, nothing sent), so that a
+    broken export feed is noticed by cron rather than a quiet "nothing to do"."""
+    missing = unmatched_inputs(patterns)
+    for pattern in missing:
+        say(f"run: [run] inputs: no file matches {pattern}")
+    if missing and required:
+        summary.exit_code = 1
+        say("run: stopped before building: [run] require_input = true and an input matches no file; nothing was sent")
+        return False
+    if not summary.inputs:
+        say("run: no export to build: nothing to do")
+    return bool(summary.inputs)
+
+
 def export_prefixes(exports: list[Path], prefix: str | None) -> dict[Path, str | None]:
     """The file-name prefix of each export's batch files (None: build's own default, the export's name).
 
@@ -130,9 +151,7 @@ def run_job(config: Config, dry_run: bool = False, log: Callable[[str], None] | 
     day = job.archive / now.strftime("%Y-%m-%d")
     _check_places(config, delivery, day)  # before anything is built or sent, dry run or not
     summary = RunSummary(inputs=matching_inputs(job.inputs))
-    if not summary.inputs:
-        say(f"run: no export matches {', '.join(job.inputs)}: nothing to do")
-    else:
+    if _inputs_found(summary, job.inputs, job.require_input, say):
         with staging.stage(delivery.state_dir, now) as folder:
             if not dry_run:
                 staging.settle_interrupted(delivery.state_dir, folder, _destination_url(config, delivery),

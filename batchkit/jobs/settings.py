@@ -18,6 +18,7 @@ class RunSettings:
     preflight: bool = False  # check the built files against the account's actions before delivering
     results: bool = True  # collect the platform's verdicts on earlier deliveries as the last step
     fail_on_rejected: bool = False  # exit 1 when that step learns of a rejected record
+    require_input: bool = False  # exit 1 when an input glob matches no file (a broken export feed), before any build
 
 
 def load_run_settings(config: Config) -> RunSettings:
@@ -34,4 +35,4 @@ def load_run_settings(config: Config) -> RunSettings:
     base = Path(config.source).parent if config.source else Path(".")
     return RunSettings(tuple(str(base / p) for p in table["inputs"]), base / table.get("archive", "archive"),
                        bool(table.get("preflight", False)), bool(table.get("results", True)),
-                       bool(table.get("fail_on_rejected", False)))
+                       bool(table.get("fail_on_rejected", False)), bool(table.get("require_input", False)))

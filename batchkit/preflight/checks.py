@@ -182,7 +182,7 @@ def _reversal_amounts(c: Context, found: np.ndarray) -> None:
          lambda i: f"{c.named(i)} has an amount of {original[i].as_py()} {c.key('Currency', c.m.pos[i])}: write 0 "
                    "to reverse it (an empty Amount reverses only actions whose amount is 0)")
     decided = np.flatnonzero(known & empty)
-    c.fr.withdraw("BK206", {c.locate(int(i), "Amount")[0] for i in decided}, len(decided))
+    c.fr._withdraw("BK206", {c.locate(int(i), "Amount")[0] for i in decided}, len(decided))
 
 
 def _raised(c: Context, found: np.ndarray) -> None:

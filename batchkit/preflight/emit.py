@@ -25,11 +25,11 @@ def emit(fr: FileReport, code: str, mask: np.ndarray, locate: Locate, column: st
         return 0
     severity = catalogue()[code].severity
     samples = []
-    for i in found[: fr.wants(code)]:
+    for i in found[: fr._wants(code)]:
         where = column(int(i)) if callable(column) else column
         row, line, name = locate(int(i), where)
         samples.append(Finding(code, severity, message(int(i)), row, line, name, value(int(i)) if value else None))
-    fr.add_counted(code, severity, len(found), samples)
+    fr._add_counted(code, severity, len(found), samples)
     return len(found)
 
 

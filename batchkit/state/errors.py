@@ -13,10 +13,26 @@ __all__ = ["LedgerError", "LockBusy"]
 
 
 class LockBusy(BatchkitError):
-    """Another batchkit run holds the state folder's lock: try again when it has finished."""
+    """Another batchkit run holds the state folder's lock: try again when it has finished (exit 3).
+
+    Example::
+
+        try:
+            batchkit.status()
+        except batchkit.LockBusy as exc:
+            print(exc)
+    """
 
     exit_code = 3
 
 
 class LedgerError(BatchkitError):
-    """The state folder, the ledger or its lock file cannot be used (exit 2: fix the environment)."""
+    """The state folder, the ledger or its lock file cannot be used (exit 2: fix the environment).
+
+    Example::
+
+        try:
+            batchkit.status(state_dir="samples/batch/acme_order-reversals_2026-11-22.csv")  # a file, not a folder
+        except batchkit.LedgerError as exc:
+            print(exc)
+    """

@@ -83,7 +83,7 @@ def validate_tables(tables: list[Table], config: Config, kind: str | None = None
             targets.append(targets_of(len(report.files) - 1, k, frames.record, frames.items, table))
     for index, found in cross_file_findings(targets, [f.path for f in report.files]):
         for f in found:
-            report.files[index].add(f)
+            report.files[index]._add(f)
     return report
 
 
@@ -92,28 +92,28 @@ def validate_table(table: Table, config: Config, kind_id: str | None = None,
     """All findings of one file."""
     fr = FileReport(table.path, config.max_samples if max_samples is None else max_samples, rows=table.records)
     for f in table.findings:
-        fr.add(f)
+        fr._add(f)
     if not table.header:
         return fr, None, None
     columns = parse_header(table.header)
     found_kind, fr.kind_reason = detect_kind(columns, table.data, table.path, kind_id)
     if found_kind is None:
-        fr.add(finding("BK011", f"cannot tell which kind this file is ({fr.kind_reason}): pass --kind or name "
-                       "the kind in the file name, e.g. acme_order-reversals.csv", row=1, line=1))
+        fr._add(finding("BK011", f"cannot tell which kind this file is ({fr.kind_reason}): pass --kind or name "
+                        "the kind in the file name, e.g. acme_order-reversals.csv", row=1, line=1))
         return fr, None, None
     if found_kind == INQUIRY_RESOLUTION:  # the web app's bulk-resolution file: its own checks, no batch frames
         fr.kind = found_kind
         check_resolutions(table, fr)
         for f in resolution_typed_cells(table):  # BK107: a date or number cell as the inquiry's Id
-            fr.add(f)
+            fr._add(f)
         return fr, None, None
     kind = get_kind(found_kind)
     fr.kind = kind.id
     usable, header_findings = check_header(columns, kind)
     for f in header_findings:
-        fr.add(f)
+        fr._add(f)
     for f in batch_typed_cells(table, usable.values()):  # BK107: XLSX cells typed date/number/... in id columns
-        fr.add(f)
+        fr._add(f)
     frames = build_frames(table, kind, usable)
     present = {field for field, _ in usable}
     frames.present = frozenset(present)
@@ -274,8 +274,8 @@ def _collect(compiled: Compiled, frame: pd.DataFrame, locate: Locate, fr: FileRe
             continue
         field = rule.column if rule.scope == "frame" else column
         index = np.unique(group["index"].to_numpy(dtype=np.int64))
-        fr.add_counted(rule.code, rule.level, len(index),
-                       _samples(rule, frame, field, index[: fr.wants(rule.code)], locate, ctx))
+        fr._add_counted(rule.code, rule.level, len(index),
+                        _samples(rule, frame, field, index[: fr._wants(rule.code)], locate, ctx))
 
 
 def _samples(rule: Any, frame: pd.DataFrame, field: str | None, index: np.ndarray, locate: Locate,

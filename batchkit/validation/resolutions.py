@@ -66,7 +66,7 @@ def check_resolutions(table: Table, fr: FileReport) -> None:
             check(res)
         _formulas(res)
     for f in res.found:
-        fr.add(f)
+        fr._add(f)
 
 
 def _header(res: Resolutions) -> None:

@@ -28,7 +28,13 @@ BUDGET = 200  # requests one call may make (--budget)
 
 @dataclass
 class Results:
-    """The platform's verdicts: the report (BK801/BK802 per delivery), a tally per delivery, the cost."""
+    """The platform's verdicts: the report (BK801/BK802 per delivery), a tally per delivery, the cost.
+
+    Example::
+
+        verdicts = batchkit.results()
+        print(verdicts.line(), verdicts.rejected, verdicts.pending, verdicts.exit_code())
+    """
 
     report: Report
     tallies: list[Tally]
@@ -39,34 +45,72 @@ class Results:
 
     @property
     def rejected(self) -> int:
+        """Records impact.com rejected, over every delivery asked about.
+
+        Example::
+
+            print(batchkit.results().rejected)
+        """
         return sum(t.rejected for t in self.tallies)
 
     @property
     def new_rejected(self) -> int:
-        """Rejections among the verdicts that came in during this call."""
+        """Rejections among the verdicts that came in during this call.
+
+        Example::
+
+            print(batchkit.results().new_rejected)
+        """
         return sum(t.new_rejected for t in self.tallies)
 
     @property
     def pending(self) -> int:
+        """Records impact.com has not decided yet.
+
+        Example::
+
+            print(batchkit.results().pending)
+        """
         return sum(t.pending for t in self.tallies)
 
     @property
     def undecided(self) -> int:
-        """BK802s: records or deliveries without a verdict yet."""
+        """BK802s: records or deliveries without a verdict yet.
+
+        Example::
+
+            print(batchkit.results().undecided)
+        """
         return self.report.warnings
 
     def exit_code(self, fail_on: str = "error") -> int:
-        """1 when a record was rejected (or, with fail_on "warning", anything has no verdict yet), else 0."""
+        """1 when a record was rejected (or, with fail_on "warning", anything has no verdict yet), else 0.
+
+        Example::
+
+            print(batchkit.results().exit_code(fail_on="warning"))
+        """
         return 1 if self.rejected or (fail_on == "warning" and self.undecided) else 0
 
     def line(self) -> str:
-        """The summary line."""
+        """The summary line, as `batchkit results` prints it.
+
+        Example::
+
+            print(batchkit.results().line())
+        """
         total = sum(t.records for t in self.tallies)
         return (f"results: {len(self.tallies)} delivery(ies), {total:,} record(s): "
                 f"{sum(t.accepted for t in self.tallies):,} accepted, {self.rejected:,} rejected, "
                 f"{sum(t.pending for t in self.tallies):,} pending; {self.requests} request(s)")
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON document of `batchkit results --format json`.
+
+        Example::
+
+            print(json.dumps(batchkit.results().as_dict()))
+        """
         return {"deliveries": [t.as_dict() for t in self.tallies], "rejected": self.rejected,
                 "pending": self.pending, "requests": self.requests, "budget_ran_out": self.short,
                 "waited": round(self.waited, 1), "notes": self.notes}

@@ -92,9 +92,9 @@ def drop_findings(ctx: Context, verdict: FileVerdict | None) -> None:
     t = ctx.tally
     if verdict is None:
         t.status, t.pending = "not found", t.records
-        ctx.report.add(finding("BK802", f"impact.com lists no file submission of {ctx.target.entry.name!r} submitted "
-                                        f"at or after the delivery ({ctx.target.entry.started_at}) yet: the platform "
-                                        f"has not picked it up, or not listed it{_not_asked(ctx)}"))
+        ctx.report._add(finding("BK802", f"impact.com lists no file submission of {ctx.target.entry.name!r} submitted "
+                                         f"at or after the delivery ({ctx.target.entry.started_at}) yet: the platform "
+                                         f"has not picked it up, or not listed it{_not_asked(ctx)}"))
         return
     t.batch_id = verdict.batch_id
     t.records = _number(verdict.total_records, t.records)
@@ -102,8 +102,8 @@ def drop_findings(ctx: Context, verdict: FileVerdict | None) -> None:
         t.status, t.pending = "pending", t.records
         what = (f"processed, but its error details are not read yet{_not_asked(ctx)}" if verdict.status == COMPLETE
                 else f"not processed yet: Status {verdict.status or '(none)'}")
-        ctx.report.add(finding("BK802", f"impact.com has the file (submission {verdict.batch_id}, submitted "
-                                        f"{verdict.submitted_at}) but it is {what}"))
+        ctx.report._add(finding("BK802", f"impact.com has the file (submission {verdict.batch_id}, submitted "
+                                         f"{verdict.submitted_at}) but it is {what}"))
         return
     _details(ctx, verdict.details or [])
     if f"file:{verdict.delivery_id}" in ctx.fresh:
@@ -133,7 +133,7 @@ def _details(ctx: Context, details: list[dict[str, str]]) -> None:
     ctx.tally.rejected = min(len(rows), ctx.tally.records) if ctx.tally.records else len(rows)
     ctx.tally.accepted = max(ctx.tally.records - ctx.tally.rejected, 0)
     for p in placed:
-        ctx.report.add(_rejected_detail(ctx, p))
+        ctx.report._add(_rejected_detail(ctx, p))
 
 
 def _rejected_detail(ctx: Context, p: Placed) -> Any:
@@ -176,17 +176,17 @@ def _record_outcome(ctx: Context, record: Any, verdict: RecordVerdict | None) ->
     if record.state == "applied" or (verdict and verdict.complete and not (verdict.error_type or verdict.error_reason)):
         return "accepted"
     if record.state == "refused":
-        ctx.report.add(finding("BK801", f"impact.com refused the request: {record.error or '(no message)'}"
-                                        + ctx.origin(k), **where))
+        ctx.report._add(finding("BK801", f"impact.com refused the request: {record.error or '(no message)'}"
+                                         + ctx.origin(k), **where))
         return "rejected"
     if verdict and verdict.complete:
         named = ctx.recs.columns if ctx.recs else {}
         column = named.get(column_of(verdict.error_reason, present(ctx.recs, k)) or "")
-        ctx.report.add(finding("BK801", f"impact.com rejected this record (submission {verdict.batch_id}): "
-                                        f"{verdict.error_type or 'error'} {explain(verdict.error_reason)}"
-                                        + ctx.origin(k), column=column, **where))
+        ctx.report._add(finding("BK801", f"impact.com rejected this record (submission {verdict.batch_id}): "
+                                         f"{verdict.error_type or 'error'} {explain(verdict.error_reason)}"
+                                         + ctx.origin(k), column=column, **where))
         return "rejected"
-    ctx.report.add(finding("BK802", _pending_text(ctx, record, verdict), **where))
+    ctx.report._add(finding("BK802", _pending_text(ctx, record, verdict), **where))
     return "pending"
 
 
