@@ -14,7 +14,7 @@ The library API, what the command line calls and what an Airflow or Dagster task
 naming the argument, for a bad one (`kind='nope'`, a negative `max_samples`, a path that is an int). A path
 argument takes a str or an os.PathLike; one that takes many (`paths`, `files`) takes one path or an iterable
 of them. Everything else lives in the capability packages (core, io, render, validate, build, deliver, jobs,
-cli: README "Layout"), whose modules may change between versions; the names in `__all__` do not.
+cli: docs/development.md, "Layout"), whose modules may change between versions; the names in `__all__` do not.
 """
 
 from __future__ import annotations
@@ -383,7 +383,7 @@ def match_inquiries(inquiries: PathLike, orders: PathLike, out: PathLike, config
                     *, preset: str | None = None, review: PathLike | None = None,
                     overwrite: bool = False) -> MatchOutcome:
     """Decide every unresolved inquiry from the brand's export `orders` and the mirror; write the resolution CSV
-    `out` (and the review workbook). Returns the decisions and their summary (README "Action inquiries").
+    `out` (and the review workbook). Returns the decisions and their summary (docs/how-to/inquiries.md).
 
     Example::
 

@@ -157,7 +157,7 @@ def test_the_package_imports_point_one_way_without_cycles(root: Path) -> None:
 
 def test_every_subpackage_is_a_known_layer(root: Path) -> None:
     folders = {p.name for p in (root / "batchkit").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders <= set(LAYERS), f"add {sorted(folders - set(LAYERS))} to LAYERS and the README's Layout"
+    assert folders <= set(LAYERS), f"add {sorted(folders - set(LAYERS))} to LAYERS and the Layout in docs/development.md"
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from batchkit.validation.fix import FixResult, Input
 
 
-EXAMPLES = examples("batchkit fix samples/broken/acme_order-modifications_broken.csv -o acme_order-modifications.csv")
+EXAMPLES = examples(
+    "batchkit fix samples/broken/acme_order-modifications_broken.csv -o acme_order-modifications.csv  # exit 1")
 
 
 @click.command(cls=Command, epilog=EXAMPLES)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 FORMATS = ["text", "json", "github", "junit", "sarif"]
 EXAMPLES = examples(
     "batchkit validate samples/batch/*.csv",
-    "batchkit validate samples/broken/acme_order-modifications_broken.csv --max-samples 3 --report issues.xlsx",
+    "batchkit validate samples/broken/acme_order-modifications_broken.csv --max-samples 3 --report issues.xlsx  # exit 1",
     "batchkit validate samples/batch/*.csv --preflight",
     note="--preflight talks to the API: try it against `batchkit sandbox`, with the export lines it prints",
 )
