@@ -105,3 +105,20 @@ def test_pandera_or_pydantic_imported_first_gives_the_same_findings(tmp_path: Pa
     alone = _python(FINDINGS + "import json\nprint(json.dumps(findings()))", tmp_path)
     after = _python(f"{first}\n" + FINDINGS + "import json\nprint(json.dumps(findings()))", tmp_path)
     assert after == alone and alone
+
+
+@pytest.mark.parametrize("argv,module", [(["status"], "status"), (["template", "order-reversal"], "template"),
+                                         (["validate", "--help"], "validate")])
+def test_a_command_imports_its_own_module_and_no_other_commands(tmp_path: Path, argv: list[str], module: str) -> None:
+    got = _python(f"""
+import sys, json, contextlib, io
+sys.argv = ['batchkit', *{argv!r}]
+from batchkit.cli.main import main, COMMANDS
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit:
+        pass
+print(json.dumps(sorted(m for m, _ in COMMANDS.values() if 'batchkit.cli.' + m in sys.modules)))
+""", tmp_path)
+    assert got == [module]

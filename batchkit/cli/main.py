@@ -6,23 +6,49 @@ failed (safe to run again). One module per command; base.py holds what they shar
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import click
 
-from batchkit.cli.actions import actions
 from batchkit.cli.base import examples
-from batchkit.cli.build import build
-from batchkit.cli.deliver import deliver
-from batchkit.cli.fix import fix
-from batchkit.cli.inquiries import inquiries
-from batchkit.cli.radar import radar
-from batchkit.cli.results import results
-from batchkit.cli.run import run_command
-from batchkit.cli.sandbox import sandbox
-from batchkit.cli.serve import serve
-from batchkit.cli.status import status
-from batchkit.cli.template import template
-from batchkit.cli.validate import validate
 from batchkit.core.version import VERSION
+
+# name -> (module, attribute), in the order --help lists them. A command's module is imported when the command runs
+# (or when its help is shown): `batchkit status` pays for status.py, not for build's or the sandbox's imports.
+COMMANDS = {"validate": ("validate", "validate"), "template": ("template", "template"), "build": ("build", "build"),
+            "fix": ("fix", "fix"), "run": ("run", "run_command"), "deliver": ("deliver", "deliver"),
+            "status": ("status", "status"), "results": ("results", "results"), "radar": ("radar", "radar"),
+            "actions": ("actions", "actions"), "inquiries": ("inquiries", "inquiries"),
+            "sandbox": ("sandbox", "sandbox"), "serve": ("serve", "serve")}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; `commands` (all of them) imports every one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._loaded: dict[str, click.Command] = {}
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        return {name: self._load(name) for name in COMMANDS}
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._loaded.update(value)
+
+    def _load(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, attr = COMMANDS[name]
+            self._loaded[name] = getattr(importlib.import_module(f"batchkit.cli.{module}"), attr)
+        return self._loaded[name]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name) if cmd_name in COMMANDS else None
 
 
 EXAMPLES = examples(
@@ -33,13 +59,9 @@ EXAMPLES = examples(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
 @click.version_option(VERSION, prog_name="batchkit")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def main(debug: bool) -> None:
     """Validate, build and deliver impact.com batch modification and reversal files."""
 
-
-for command in (validate, template, build, fix, run_command, deliver, status, results, radar, actions, inquiries, sandbox,
-                serve):
-    main.add_command(command)
