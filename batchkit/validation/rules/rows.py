@@ -282,8 +282,11 @@ _WIDTHS: dict[str, tuple[int, str]] = {}  # column -> (width, an example) of the
 def padded_width(ids: pd.Series) -> tuple[int, str] | None:
     """(width, example) when most non-empty ids are digits of one width and at least two of them start with 0."""
     arr = arrow_of(ids)
-    if arr is not None and not arr.null_count and not pc.any(pc.starts_with(arr, "0")).as_py():
-        return None  # the common case: no id starts with a zero (one cheap pass)
+    if arr is not None and not arr.null_count:
+        if not pc.any(pc.starts_with(arr, "0")).as_py():
+            return None  # the common case: no id starts with a zero (one cheap pass)
+        return _padded_width_arrow(pa.chunked_array([_normalised_arrow(arr)]) if isinstance(arr, pa.Array)
+                                   else _normalised_arrow(arr))
     values = normalised_ids(ids)
     values = values[values.str.len().gt(0)]
     if values.empty:
@@ -298,11 +301,37 @@ def padded_width(ids: pd.Series) -> tuple[int, str] | None:
     return width, str(zero[zero.str.len().eq(width)].iloc[0])
 
 
+def _padded_width_arrow(values: pa.ChunkedArray) -> tuple[int, str] | None:
+    """padded_width over normalised Arrow strings without nulls, in a few Arrow passes (the same answer: digits are
+    ASCII [0-9]+, so characters are bytes; the width is the most common one, the smallest of a tie, as pandas'
+    mode gives it; the example the first id of that width in file order)."""
+    lengths = pc.binary_length(values).to_numpy()
+    filled = int(np.count_nonzero(lengths))
+    if not filled:
+        return None
+    digits = pc.ascii_is_decimal(values).to_numpy(zero_copy_only=False)
+    zero = digits & pc.starts_with(values, "0").to_numpy(zero_copy_only=False)
+    if np.count_nonzero(zero) < 2:  # one id with a leading zero is no convention
+        return None
+    widths, counts = np.unique(lengths[zero], return_counts=True)
+    width = int(widths[np.argmax(counts)])  # np.unique sorts: argmax takes the smallest of a tie
+    if counts.max() < 2 or np.count_nonzero(digits & (lengths == width)) <= PADDED_SHARE * filled:
+        return None
+    first = int(np.flatnonzero(zero & (lengths == width))[0])
+    return width, str(values[first].as_py())
+
+
 def _short_ids(df: pd.DataFrame, column: str) -> pd.Series:
     found = padded_width(df[column])
     if found is None:
         return pd.Series(True, index=df.index)
     _WIDTHS[column] = found
+    arr = arrow_of(df[column])
+    if arr is not None and not arr.null_count:
+        values = _normalised_arrow(arr)
+        short = pc.ascii_is_decimal(values).to_numpy(zero_copy_only=False) & \
+            (pc.binary_length(values).to_numpy(zero_copy_only=False) < found[0])
+        return pd.Series(~short, index=df.index)
     values = normalised_ids(df[column])
     short = values.str.fullmatch(r"[0-9]+").fillna(False).astype(bool) & values.str.len().lt(found[0])
     return ~short
