@@ -88,11 +88,12 @@ def _preflight(tmp_path: Path, csv: str, kind: str, settings: ApiSettings) -> li
 
 def test_preflight_says_when_a_zero_padded_order_id_exists(synced: tuple[Sandbox, ApiSettings], tmp_path: Path) -> None:
     found = _preflight(tmp_path, "ActionId,OrderId,ActionTrackerId,Amount,Reason\n,4417,2240,0,ITEM_RETURNED\n"
-                                 ",9999,2240,0,ITEM_RETURNED\n", "order-reversal", synced[1])
+                                 ",9999,2240,0,ITEM_RETURNED\n,PF-NOSUCH,2240,0,ITEM_RETURNED\n", "order-reversal", synced[1])
     missing = {f.row: f for f in found if f.code == "BK701"}
-    assert set(missing) == {2, 3}
+    assert set(missing) == {2, 3, 4}
     assert "0004417 exists: leading zeros lost?" in missing[2].message
     assert "leading zeros" not in missing[3].message
+    assert "leading zeros" not in missing[4].message  # an id of letters is no padded number of another
 
 
 def test_preflight_says_when_an_unpadded_action_id_exists(synced: tuple[Sandbox, ApiSettings], tmp_path: Path) -> None:

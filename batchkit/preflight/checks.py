@@ -84,10 +84,11 @@ _ZEROS = r"(^|\.)0+([0-9])"  # leading zeros of a number, or of each group of a 
 _DIGITS = r"^[0-9]+(?:\.[0-9]+)*$"
 
 
-def _unpadded(values: pa.Array) -> pa.Array:
-    """Digit ids without their leading zeros ("0004417" -> "4417"); other ids as "" (never a match)."""
+def _unpadded(values: pa.Array, other: str) -> pa.Array:
+    """Digit ids without their leading zeros ("0004417" -> "4417"); other ids as `other`, a text no id holds (the
+    file's side and the mirror's side give different ones, so that two ids of other shapes never match)."""
     digits = pc.match_substring_regex(values, _DIGITS)
-    return pc.if_else(digits, pc.replace_substring_regex(values, _ZEROS, r"\1\2"), pa.scalar("\x1e", TEXT))
+    return pc.if_else(digits, pc.replace_substring_regex(values, _ZEROS, r"\1\2"), pa.scalar(other, TEXT))
 
 
 def _zero_hints(c: Context, mask: np.ndarray) -> dict[int, str]:
@@ -100,7 +101,7 @@ def _zero_hints(c: Context, mask: np.ndarray) -> dict[int, str]:
         if not len(rows):
             continue
         picked = pa.array(rows)
-        wanted, pool = _unpadded(mine.take(picked)), _unpadded(column(c.keys, own))
+        wanted, pool = _unpadded(mine.take(picked), "\x1e"), _unpadded(column(c.keys, own), "\x1d")
         if theirs is not None:  # the same tracker too
             sep = pa.scalar("\x1f", TEXT)
             wanted = pc.binary_join_element_wise(wanted, c.m.trackers.take(picked), sep)
