@@ -8,6 +8,9 @@ source scripts/bootstrap.sh
 bk=.venv/bin/batchkit
 
 out=out/demo-$(date -u +%Y%m%dT%H%M%SZ)
+# The demo's state (ledger and journal) stays in ./out, never in your own state folder: out/state is kept between
+# demo runs, so a second run shows the same content skipped; the sandbox steps (6-12) use a fresh one of their own.
+export BATCHKIT_STATE_DIR="$PWD/out/state"
 echo "== 1. build: the sample returns, Shopify and WooCommerce exports -> impact.com batch files =="
 $bk build samples/returns/returns_export.csv --config samples/returns/batchkit.toml -o "$out"
 $bk build samples/shopify/orders_export.csv --config samples/shopify/batchkit.toml -o "$out"
