@@ -506,3 +506,18 @@ def test_8_the_library_and_the_cli_share_one_journal_of_resolutions(box: Sandbox
     puts = [w for w in _writes(box) if "ActionInquiries" in w.path]
     assert len(puts) == 2 and box.applied_count(INQUIRY) == 1 and box.applied_count("500002") == 1
     assert (tmp_path / "kept").is_dir() and not (tmp_path / "xdg").exists()
+
+
+def test_6_a_drop_delivery_keys_its_records_by_the_account_sid_flag(box: Sandbox, tmp_path: Path) -> None:
+    """Case 6 with the account given as a flag, not in the environment: the drop's records are journaled under
+    that account, so the same records --to api for that account are skipped (nothing sent)."""
+    env = {k: v for k, v in api_env(box.url, tmp_path).items() if k != "IMPACT_ACCOUNT_SID"}
+    outbox = tmp_path / "outbox"
+    dropped = _cli(["deliver", _file(tmp_path / "files", MODS, MODIFICATION), "--to", outbox, "--account-sid", SID],
+                   env)
+    assert dropped.exit_code == 0 and len(_csvs(outbox)) == 1, dropped.output
+    copy = _file(tmp_path / "copy", "acme_order-modifications_again.csv", MODIFICATION, crlf=True)
+    via_api = _cli(["deliver", copy, "--to", "api", "--account-sid", SID], env)
+    assert via_api.exit_code == 0, via_api.output
+    assert "skipped" in via_api.output and "earlier" in via_api.output, via_api.output
+    assert box.requests == [] and box.applied_count() == 0

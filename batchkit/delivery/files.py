@@ -61,7 +61,7 @@ def deliver_files(paths: list[Path], dest: Destination, settings: DeliverySettin
         plans = prepare(list(paths), settings.config or load_config(), check)
     elif [fp.item.path for fp in plans] != [Path(p) for p in paths]:
         raise UsageError("the prepared files given are not these files")
-    account = account_of(settings.config)
+    account = settings.account or account_of(settings.config)  # --account-sid, else IMPACT_ACCOUNT_SID / [api]
     if dry_run:
         return _dry_run(plans, [known(fp, account, ledger.journal) for fp in plans], dest, ledger, resend)
     run = _Run(dest, settings, ledger, connector or connector_for(dest, settings))

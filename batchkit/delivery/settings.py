@@ -51,6 +51,7 @@ class DeliverySettings:
     passphrase: str | None = field(default=None, repr=False)
     config: Config | None = field(default=None, repr=False)
     destination: Destination | None = field(default=None, repr=False)  # `to` parsed (resolve_settings)
+    account: str | None = None  # --account-sid: the account the journal keys a drop's records by (else env/[api])
 
 
 def _deliver_table(config: Config) -> dict[str, Any]:
@@ -79,7 +80,7 @@ def resolve_settings(config: Config, flags: Mapping[str, Any] | None = None, env
         state_dir=resolve_state_dir(config, None if state is None else str(state), env),
         timeout=float(table.get("timeout", 30.0)), retries=int(table.get("retries", 4)),  # seconds: not money
         password=env.get("BATCHKIT_SFTP_PASSWORD") or None, passphrase=env.get("BATCHKIT_KEY_PASSPHRASE") or None,
-        config=config)
+        config=config, account=(api_flags or {}).get("account_sid") or None)
     try:
         dest = parse_destination(settings.to, api=lambda: _api(config, api_flags, state, env))
     except UsageError as exc:
