@@ -24,9 +24,6 @@ BROKEN = "samples/broken/acme_order-modifications_broken.csv"
 GOOD = "samples/batch/acme_order-modifications_2026-11-22.csv"
 REVERSALS = "samples/batch/acme_order-reversals_2026-11-22.csv"
 
-# Public names whose docstrings live in modules other changes own; each is an expected failure until its docstring
-# gains an example (strict: the test then fails as XPASS, and the name comes off this list).
-ELSEWHERE: dict[str, str] = {}  # public names documented elsewhere than their module: none left
 # The order the examples run in against the sandbox: the mirror first, inquiries pulled before they are matched,
 # matched before they are resolved.
 FIRST = ("sync_actions", "pull_inquiries", "match_inquiries", "resolve_inquiries")
@@ -59,8 +56,7 @@ def _example(doc: str) -> str:
 PUBLIC = [n for n in batchkit.__all__ if n != "__version__"]
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=f"in {ELSEWHERE[n]}"))
-                                  if n in ELSEWHERE else n for n in PUBLIC])
+@pytest.mark.parametrize("name", PUBLIC)
 def test_every_public_name_has_a_docstring_with_an_example(name: str) -> None:
     missing = [where for where, doc in _documented(name) if not _example(doc)]
     assert not missing, f"no `Example::` block in the docstring of {', '.join(missing)}"
@@ -80,7 +76,7 @@ def test_the_examples_run_against_the_samples_and_the_sandbox(root: Path, tmp_pa
         if code:
             exec(compile(code, where, "exec"), {"batchkit": batchkit, "json": json, "print": lambda *a, **k: None})
             ran += 1
-    assert ran >= len(PUBLIC) - len(ELSEWHERE)
+    assert ran >= len(PUBLIC)
 
 
 def test_report_as_dict_is_the_document_the_cli_prints(root: Path, monkeypatch: pytest.MonkeyPatch,

@@ -26,6 +26,21 @@ def _python(code: str, tmp_path: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _after_command(argv: list[str], expression: str, tmp_path: Path) -> list:
+    """`batchkit ARGV` run in a fresh interpreter, then `expression` (sys and COMMANDS in scope) as JSON."""
+    return list(_python(f"""
+import sys, json, contextlib, io
+sys.argv = ['batchkit', *{argv!r}]
+from batchkit.cli.main import main, COMMANDS
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit:
+        pass
+print(json.dumps({expression}))
+""", tmp_path))
+
+
 FINDINGS = f"""
 import batchkit
 def findings():
@@ -37,18 +52,7 @@ def findings():
 @pytest.mark.parametrize("argv", [["--help"], ["template", "order-reversal"], ["sandbox", "--help"],
                                   ["serve", "--help"], ["status"], ["radar", "--help"], ["deliver", "--help"]])
 def test_commands_that_do_not_validate_import_no_validation_stack(tmp_path: Path, argv: list[str]) -> None:
-    got = _python(f"""
-import sys, json, contextlib, io
-sys.argv = ['batchkit', *{argv!r}]
-from batchkit.cli.main import main
-with contextlib.redirect_stdout(io.StringIO()):
-    try:
-        main()
-    except SystemExit:
-        pass
-print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
-""", tmp_path)
-    assert got == []
+    assert _after_command(argv, f"[m for m in {HEAVY!r} if m in sys.modules]", tmp_path) == []
 
 
 def test_validating_imports_pandera_in_part(tmp_path: Path) -> None:
@@ -110,15 +114,5 @@ def test_pandera_or_pydantic_imported_first_gives_the_same_findings(tmp_path: Pa
 @pytest.mark.parametrize("argv,module", [(["status"], "status"), (["template", "order-reversal"], "template"),
                                          (["validate", "--help"], "validate")])
 def test_a_command_imports_its_own_module_and_no_other_commands(tmp_path: Path, argv: list[str], module: str) -> None:
-    got = _python(f"""
-import sys, json, contextlib, io
-sys.argv = ['batchkit', *{argv!r}]
-from batchkit.cli.main import main, COMMANDS
-with contextlib.redirect_stdout(io.StringIO()):
-    try:
-        main()
-    except SystemExit:
-        pass
-print(json.dumps(sorted(m for m, _ in COMMANDS.values() if 'batchkit.cli.' + m in sys.modules)))
-""", tmp_path)
-    assert got == [module]
+    loaded = "sorted(m for m, _ in COMMANDS.values() if 'batchkit.cli.' + m in sys.modules)"
+    assert _after_command(argv, loaded, tmp_path) == [module]

@@ -5,16 +5,15 @@ the first time, then brought up to date with only the actions mirrored since."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.feather as feather
 
 from batchkit.deadlines.commission import cents
 from batchkit.deadlines.dates import lock_seconds
+from batchkit.preflight.keys import load_cache, write_cache
 from batchkit.state.mirror import Mirror
 from batchkit.state.rows import FIELDS, unpack
 
@@ -71,23 +70,6 @@ def _read(mirror: Mirror, stamp: str | None) -> pa.Table:
     return pa.concat_tables(chunks)
 
 
-def _load(path: Path) -> tuple[pa.Table, dict[bytes, bytes]] | None:
-    try:
-        table = feather.read_table(path, memory_map=True)
-    except (OSError, pa.ArrowInvalid, KeyError):
-        return None
-    return table, dict(table.schema.metadata or {})
-
-
-def _write(path: Path, table: pa.Table, meta: dict[str, str]) -> None:
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        feather.write_feather(table.replace_schema_metadata(meta), part, compression="uncompressed")
-        os.replace(part, path)
-    except OSError:  # a cache only: the radar goes on without it
-        part.unlink(missing_ok=True)
-
-
 def _aligned(facts: pa.Table, keys: pa.Table) -> pa.Table:
     """`facts` in the order of `keys` (by Id); "" for an action it lacks."""
     if facts.num_rows == keys.num_rows and (not keys.num_rows or pc.all(pc.equal(
@@ -106,7 +88,7 @@ def fact_frame(mirror: Mirror, keys: pa.Table) -> pa.Table:
     """The FACTS of every action of `keys` (preflight's key frame of this mirror), row for row."""
     generation, epoch = str(mirror.generation()), mirror.get_meta("epoch") or ""
     path = _cache(mirror)
-    cached = _load(path)
+    cached = load_cache(path)
     meta = cached[1] if cached else {}
     if cached and meta.get(b"layout") != LAYOUT.encode():
         cached, meta = None, {}
@@ -123,7 +105,7 @@ def fact_frame(mirror: Mirror, keys: pa.Table) -> pa.Table:
         stamp = _newest(table, "")
     aligned = _aligned(table, keys)
     if aligned is not table or not cached or meta.get(b"generation") != generation.encode():
-        _write(path, aligned, {"epoch": epoch, "generation": generation, "stamp": stamp, "layout": LAYOUT})
+        write_cache(path, aligned, {"epoch": epoch, "generation": generation, "stamp": stamp, "layout": LAYOUT})
     return aligned
 
 

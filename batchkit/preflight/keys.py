@@ -34,7 +34,8 @@ def _read(mirror: Mirror, stamp: str | None) -> tuple[pa.Table, str | None]:
     return pa.table(columns), newest
 
 
-def _load(path: Path) -> tuple[pa.Table, dict[bytes, bytes]] | None:
+def load_cache(path: Path) -> tuple[pa.Table, dict[bytes, bytes]] | None:
+    """A cached Arrow table and its metadata (None when missing or unreadable: the caller rebuilds it)."""
     try:
         table = feather.read_table(path, memory_map=True)  # uncompressed: mapped, not copied
     except (OSError, pa.ArrowInvalid, KeyError):
@@ -42,12 +43,14 @@ def _load(path: Path) -> tuple[pa.Table, dict[bytes, bytes]] | None:
     return table, dict(table.schema.metadata or {})
 
 
-def _write(path: Path, table: pa.Table, meta: dict[str, str]) -> None:
+def write_cache(path: Path, table: pa.Table, meta: dict[str, str]) -> None:
+    """`table` with `meta` written atomically as uncompressed Arrow (mapped, not copied, when read); a cache only:
+    a failure leaves no file and the caller goes on without it."""
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         feather.write_feather(table.replace_schema_metadata(meta), part, compression="uncompressed")
         os.replace(part, path)
-    except OSError:  # a cache only: preflight goes on without it
+    except OSError:
         part.unlink(missing_ok=True)
 
 
@@ -55,7 +58,7 @@ def key_frame(mirror: Mirror) -> pa.Table:
     """Every mirrored action's keys (text, "" when unset)."""
     generation, epoch = str(mirror.generation()), mirror.get_meta("epoch") or ""
     path = _cache(mirror)
-    cached = _load(path)
+    cached = load_cache(path)
     if cached and cached[1].get(b"epoch") == epoch.encode() and cached[1].get(b"generation") == generation.encode():
         return cached[0].replace_schema_metadata(None)
     if cached and cached[1].get(b"epoch") == epoch.encode() and cached[1].get(b"stamp"):
@@ -65,5 +68,5 @@ def key_frame(mirror: Mirror) -> pa.Table:
         table = pa.concat_tables([kept, fresh])
     else:
         table, newest = _read(mirror, None)
-    _write(path, table, {"epoch": epoch, "generation": generation, "stamp": newest or ""})
+    write_cache(path, table, {"epoch": epoch, "generation": generation, "stamp": newest or ""})
     return table
